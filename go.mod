@@ -1,0 +1,17 @@
+module github.com/nfsmail/nfsmail
+
+go 1.26.8
+
+require (
+	github.com/cockroachdb/datadriven v1.0.3 // indirect
+	github.com/go-git/go-billy/v5 v5.9.2 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	github.com/rasky/go-xdr v0.0.0-20170124162913-1a41d1a06c93 // indirect
+	github.com/spf13/cobra v1.10.2 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/willscott/go-nfs v0.0.4 // indirect
+	github.com/willscott/go-nfs-client v0.0.0-20251022144359-801f10d98886 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
+)
