@@ -1,0 +1,185 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// Model is the expected state of every user's INBOX, built from what
+// clients were told. It is not safe for concurrent use.
+type Model struct {
+	users    map[string]*mailbox
+	findings []Finding
+	seen     map[string]bool // de-duplicates findings
+}
+
+type mailbox struct {
+	msgs  map[string]*message // by Message-ID
+	order []string            // Message-IDs in delivery order
+	byUID map[mailstore.UID]string
+}
+
+type message struct {
+	uid      mailstore.UID
+	expunged bool
+	flags    mailstore.Flags
+	stored   bool // flags were set by a successful STORE
+	acked    bool // its delivery was acknowledged
+	steps    []int
+}
+
+// NewModel returns an empty model.
+func NewModel() *Model {
+	return &Model{users: map[string]*mailbox{}, seen: map[string]bool{}}
+}
+
+func (m *Model) box(user string) *mailbox {
+	b := m.users[user]
+	if b == nil {
+		b = &mailbox{msgs: map[string]*message{}, byUID: map[mailstore.UID]string{}}
+		m.users[user] = b
+	}
+	return b
+}
+
+func (b *mailbox) msg(id string) *message {
+	x := b.msgs[id]
+	if x == nil {
+		x = &message{}
+		b.msgs[id] = x
+		b.order = append(b.order, id)
+	}
+	return x
+}
+
+// Delivered records an acknowledged delivery (uid 0: none assigned yet).
+func (m *Model) Delivered(user, id string, uid mailstore.UID, step int) {
+	b := m.box(user)
+	x := b.msg(id)
+	x.acked = true
+	x.steps = append(x.steps, step)
+	if uid != 0 {
+		m.sawUID(user, b, id, uid, step)
+	}
+}
+
+// Stored records a successful flag change.
+func (m *Model) Stored(user, id string, flags mailstore.Flags, step int) {
+	x := m.box(user).msg(id)
+	x.flags, x.stored = flags, true
+	x.steps = append(x.steps, step)
+}
+
+// Expunged records a successful expunge.
+func (m *Model) Expunged(user, id string, step int) {
+	x := m.box(user).msg(id)
+	x.expunged = true
+	x.steps = append(x.steps, step)
+}
+
+// Observed records what one Sync showed a client and checks what must hold
+// at any moment: a message keeps its UID, a UID names one message, and no
+// message is listed twice.
+func (m *Model) Observed(user string, mails []mailstore.Mail, step int) {
+	b := m.box(user)
+	count := map[string]int{}
+	for _, ml := range mails {
+		if ml.MessageID == "" {
+			m.add(Finding{Kind: EngineError, User: user, Detail: fmt.Sprintf("UID %d: message unreadable", ml.UID), Steps: []int{step}})
+			continue
+		}
+		count[ml.MessageID]++
+		if count[ml.MessageID] == 2 {
+			m.add(Finding{Kind: Duplicated, User: user,
+				Detail: fmt.Sprintf("%s listed twice by one SELECT", ml.MessageID), Steps: m.stepsOf(b, ml.MessageID, step)})
+		}
+		m.sawUID(user, b, ml.MessageID, ml.UID, step)
+	}
+}
+
+func (m *Model) sawUID(user string, b *mailbox, id string, uid mailstore.UID, step int) {
+	x := b.msg(id)
+	if other, ok := b.byUID[uid]; ok && other != id {
+		m.add(Finding{Kind: UIDReused, User: user,
+			Detail: fmt.Sprintf("UID %d named %s, later %s", uid, other, id), Steps: m.stepsOf(b, id, step)})
+	}
+	b.byUID[uid] = id
+	if x.uid != 0 && x.uid != uid {
+		m.add(Finding{Kind: UIDChanged, User: user,
+			Detail: fmt.Sprintf("%s changed UID %d -> %d", id, x.uid, uid), Steps: m.stepsOf(b, id, step)})
+	}
+	x.uid = uid
+}
+
+func (m *Model) stepsOf(b *mailbox, id string, step int) []int {
+	var s []int
+	if x := b.msgs[id]; x != nil {
+		s = append(s, x.steps...)
+	}
+	return append(s, step)
+}
+
+// Logged records an engine log line of Error severity or worse.
+func (m *Model) Logged(user, text string, level mailstore.Level, step int) {
+	if level < mailstore.Error {
+		return
+	}
+	m.add(Finding{Kind: EngineError, User: user, Detail: level.String() + ": " + text, Steps: []int{step}})
+}
+
+// HarnessFailed records that the harness itself failed.
+func (m *Model) HarnessFailed(detail string) {
+	m.add(Finding{Kind: HarnessError, Detail: detail})
+}
+
+func (m *Model) add(f Finding) {
+	key := string(f.Kind) + "\x00" + f.User + "\x00" + f.Detail
+	if m.seen[key] {
+		return
+	}
+	m.seen[key] = true
+	m.findings = append(m.findings, f)
+}
+
+// Audit compares a user's final mailbox, read by a cache-less host after
+// quiescing, with the model.
+func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
+	m.Observed(user, mails, step)
+	b := m.box(user)
+	present := map[string]mailstore.Mail{}
+	for _, ml := range mails {
+		present[ml.MessageID] = ml
+	}
+	for _, id := range b.order {
+		x := b.msgs[id]
+		ml, ok := present[id]
+		switch {
+		case !x.expunged && !ok && x.acked:
+			m.add(Finding{Kind: Lost, User: user, Detail: id + " was delivered and never expunged", Steps: m.stepsOf(b, id, step)})
+		case x.expunged && ok:
+			m.add(Finding{Kind: Resurrected, User: user, Detail: fmt.Sprintf("%s was expunged and is back as UID %d", id, ml.UID), Steps: m.stepsOf(b, id, step)})
+		case ok && x.stored && ml.Flags != x.flags:
+			m.add(Finding{Kind: FlagsLost, User: user,
+				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})
+		}
+	}
+}
+
+// Findings returns everything found so far, sorted.
+func (m *Model) Findings() []Finding {
+	out := slices.Clone(m.findings)
+	Sort(out)
+	return out
+}
+
+// Users lists the users the model knows, sorted.
+func (m *Model) Users() []string {
+	var out []string
+	for u := range m.users {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
