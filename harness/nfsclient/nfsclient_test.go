@@ -39,19 +39,25 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) mount(host, opts string) *nfsclient.Mount {
 	w.t.Helper()
+	m := w.mountB(w.t, host, opts)
+	w.t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func (w *world) mountB(tb testing.TB, host, opts string) *nfsclient.Mount {
+	tb.Helper()
 	o, err := nfsclient.ParseOptions(opts)
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	conn, err := w.srv.Dial(host)
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	m, err := nfsclient.Dial(conn, nfsclient.Config{Host: host, Options: o, Clock: w.clk})
 	if err != nil {
-		w.t.Fatal(err)
+		tb.Fatal(err)
 	}
-	w.t.Cleanup(func() { m.Close() })
 	return m
 }
 

@@ -1,0 +1,143 @@
+// Package mailgen generates seeded mail workloads: users, RFC 5322
+// messages, LMTP deliveries and IMAP sessions with their commands.
+//
+// # Determinism
+//
+// Generate is a pure function of its seed and Spec: it draws from
+// sim.Stream(seed, "mailgen") only.
+package mailgen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/sim"
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// Kind is what an operation does.
+type Kind string
+
+// Operation kinds.
+const (
+	Deliver Kind = "deliver" // one LMTP delivery to the user's INBOX
+	Session Kind = "session" // one IMAP session running Commands
+)
+
+// CommandKind is an IMAP command of a session.
+type CommandKind string
+
+// Session commands.
+const (
+	Select  CommandKind = "select"  // SELECT INBOX (a full sync)
+	Store   CommandKind = "store"   // UID STORE FLAGS on one message
+	Expunge CommandKind = "expunge" // STORE \Deleted + EXPUNGE of one message
+	Idle    CommandKind = "idle"    // the client waits (IDLE / think time)
+)
+
+// Command is one step of a session. Pick chooses the message among those
+// the session's last SELECT showed (index = Pick * count).
+type Command struct {
+	Kind  CommandKind
+	Pick  float64
+	Flags mailstore.Flags
+	Wait  time.Duration
+}
+
+// Op is one operation of the workload.
+type Op struct {
+	At        time.Duration // virtual time it starts
+	User      string
+	Kind      Kind
+	ClientIP  string
+	MessageID string // Deliver
+	Size      int    // Deliver: body size in bytes
+	Commands  []Command
+}
+
+// Spec sizes a workload.
+type Spec struct {
+	Users      int
+	Deliveries int           // per user
+	Sessions   int           // per user
+	Commands   int           // per session, besides the opening SELECT
+	Duration   time.Duration // operations start uniformly within it
+	Idle       time.Duration // mean think time between session commands
+	ClientIPs  int           // distinct client addresses per user
+}
+
+// Generate returns the workload of spec, ordered by start time.
+func Generate(seed uint64, spec Spec) []Op {
+	r := sim.Stream(seed, "mailgen")
+	var ops []Op
+	for u := range spec.Users {
+		user := fmt.Sprintf("user%02d", u+1)
+		for i := range spec.Deliveries {
+			ops = append(ops, Op{
+				At: at(r, spec), User: user, Kind: Deliver, ClientIP: "192.0.2.25",
+				MessageID: fmt.Sprintf("<%s.%d.%x@mailgen.invalid>", user, i+1, r.Uint32()),
+				Size:      messageSize(r),
+			})
+		}
+		for range spec.Sessions {
+			ops = append(ops, Op{
+				At: at(r, spec), User: user, Kind: Session,
+				ClientIP: fmt.Sprintf("198.51.100.%d", 10+r.IntN(max(spec.ClientIPs, 1))),
+				Commands: commands(r, spec),
+			})
+		}
+	}
+	slices.SortStableFunc(ops, func(a, b Op) int { return int(a.At - b.At) })
+	return ops
+}
+
+func at(r *rand.Rand, spec Spec) time.Duration {
+	if spec.Duration <= 0 {
+		return 0
+	}
+	return time.Duration(r.Int64N(int64(spec.Duration)))
+}
+
+// messageSize draws a body size: mostly small, some large (a heavy tail).
+func messageSize(r *rand.Rand) int {
+	if r.IntN(10) == 0 {
+		return 20_000 + r.IntN(200_000)
+	}
+	return 800 + r.IntN(6000)
+}
+
+func commands(r *rand.Rand, spec Spec) []Command {
+	cmds := []Command{{Kind: Select}}
+	for range spec.Commands {
+		if spec.Idle > 0 {
+			cmds = append(cmds, Command{Kind: Idle, Wait: time.Duration(r.ExpFloat64() * float64(spec.Idle))})
+		}
+		switch n := r.IntN(10); {
+		case n < 5:
+			cmds = append(cmds, Command{Kind: Store, Pick: r.Float64(), Flags: mailstore.Flags(r.IntN(32)) &^ mailstore.Deleted})
+		case n < 7:
+			cmds = append(cmds, Command{Kind: Expunge, Pick: r.Float64()})
+		default:
+			cmds = append(cmds, Command{Kind: Select})
+		}
+	}
+	return cmds
+}
+
+// Message renders a delivery's RFC 5322 text; the body is filler that is a
+// pure function of the Message-ID and size.
+func Message(op Op) mailstore.Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Return-Path: <sender@example.org>\n")
+	fmt.Fprintf(&b, "From: Sender <sender@example.org>\nTo: %s@example.com\n", op.User)
+	fmt.Fprintf(&b, "Subject: test message %s\n", op.MessageID)
+	fmt.Fprintf(&b, "Message-ID: %s\nDate: Mon, 05 Jan 2026 09:00:00 +0000\n\n", op.MessageID)
+	line := "The quick brown fox jumps over the lazy dog. " + op.MessageID + "\n"
+	for b.Len() < op.Size {
+		b.WriteString(line)
+	}
+	return mailstore.Message{ID: op.MessageID, Body: []byte(b.String())}
+}

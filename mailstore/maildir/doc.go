@@ -1,0 +1,40 @@
+// Package maildir is Dovecot 2.3's Maildir storage (maildir-save.c,
+// maildir-sync.c, maildir-sync-index.c, maildir-uidlist.c) written against
+// vfs.FS: messages as files in new/ and cur/ named
+// "<sec>.M<usec>P<pid>.<host>,S=<size>,W=<vsize>[:2,<flags>]", UIDs kept in
+// dovecot-uidlist (version 3) under the dovecot-uidlist.lock dotlock.
+//
+// The index is in memory per Mailbox, as with INDEX=MEMORY: it holds what
+// this session has shown its client, and the uidlist is reconciled against
+// it as maildir_sync_index does, so an expunged file that comes back is
+// logged as "Expunged message reappeared" and gets a new UID.
+//
+// # Usage
+//
+//	mb, err := maildir.New(env, "alice") // alice/Maildir/{new,cur,tmp}
+//	uid, err := mb.Deliver(mailstore.Message{ID: id, Body: body})
+//	mails, err := mb.Sync()
+//
+// Deliver behaves as an LMTP process (blocking lock, UIDs assigned); Sync,
+// Store and Expunge as an IMAP session that SELECTed INBOX (new/ mail is
+// moved to cur/).
+//
+// # Determinism
+//
+// Names, check times and uidvalidity come from env.Clock; the mailbox GUID
+// from env.Rand; directory listings are taken in name order.
+//
+// # Faults
+//
+// The engine reacts to what the file system returns as Dovecot does and
+// logs Dovecot's text: broken or unexpectedly changed uidlists
+// ("Broken file ... line N: ..."), "next_uid was lowered", "Duplicate file
+// entry", "Maildir uidlist dotlock overridden", "changed UID",
+// "Expunged message reappeared", "Filename keeps changing", duplicates and
+// broken names in new/ and cur/.
+//
+// Not modelled yet: dovecot-keywords (keywords), Dovecot index files,
+// maildir_very_dirty_syncs and maildir_empty_new (both "no"), tmp/ cleanup,
+// the dovecot-uidvalidity file (uidvalidity is the host clock), the
+// index-header fast path of the uidlist refresh, and POP3 extensions.
+package maildir

@@ -1,0 +1,120 @@
+package maildir
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Mailbox is one user's Maildir INBOX as one process sees it: the
+// uidlist state and an in-memory index (Dovecot with INDEX=MEMORY).
+type Mailbox struct {
+	env                    mailstore.Env
+	root                   string // "<user>/Maildir"
+	newDir, curDir, tmpDir string
+
+	uidlist *uidlist
+	view    view
+	hdr     maildirHdr
+	gen     nameGen
+	msgs    map[string]msgInfo // base filename -> what its file says
+
+	opened               bool
+	dropRecent           bool // IMAP SELECT (MAILBOX_FLAG_DROP_RECENT) vs LMTP
+	syncingCommit        bool
+	syncUIDListRefreshed bool
+	pending              *change
+	guidSeq              uint64
+}
+
+var _ mailstore.Mailbox = (*Mailbox)(nil)
+
+// Open is a mailstore.Opener for Maildir.
+func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
+	return New(env, user)
+}
+
+// New opens user's INBOX at "<user>/Maildir", creating Maildir, new/, cur/
+// and tmp/ when missing (INBOX autocreate).
+func New(env mailstore.Env, user string) (*Mailbox, error) {
+	if env.FS == nil || env.Clock == nil {
+		return nil, errors.New("maildir: open: Env needs FS and Clock")
+	}
+	root := user + "/Maildir"
+	m := &Mailbox{
+		env: env, root: root,
+		newDir: root + "/new", curDir: root + "/cur", tmpDir: root + "/tmp",
+		view: newView(),
+		msgs: map[string]msgInfo{},
+	}
+	for _, dir := range []string{m.newDir, m.curDir, m.tmpDir} {
+		if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
+			m.critical("mkdir(%s) failed: %s", dir, strerror(err))
+			return nil, fmt.Errorf("maildir: open %s: %w", user, err)
+		}
+	}
+	m.uidlist = newUidlist(m)
+	m.opened = true
+	return m, nil
+}
+
+// Dir returns the Maildir directory.
+func (m *Mailbox) Dir() string { return m.root }
+
+func (m *Mailbox) critical(format string, args ...any) {
+	m.env.Logf(mailstore.Critical, format, args...)
+}
+
+func (m *Mailbox) warn(format string, args ...any) {
+	m.env.Logf(mailstore.Warning, format, args...)
+}
+
+func (m *Mailbox) now() time.Time { return m.env.Clock.Now() }
+
+func (m *Mailbox) nowSecs() int64 { return m.now().Unix() }
+
+// newName generates a unique base filename for this process.
+func (m *Mailbox) newName() string {
+	return m.gen.next(m.now(), m.env.PID, m.env.Hostname)
+}
+
+// newUIDValidity: the index's if it has one, else the host's clock
+// (Dovecot's dovecot-uidvalidity file is not modelled).
+func (m *Mailbox) newUIDValidity() uint32 {
+	if m.view.uidValidity != 0 {
+		return m.view.uidValidity
+	}
+	return uint32(m.nowSecs())
+}
+
+// newGUID draws a mailbox GUID from the process's random stream.
+func (m *Mailbox) newGUID() [16]byte {
+	var g [16]byte
+	m.guidSeq++
+	a, b := uint64(m.nowSecs()), m.guidSeq
+	if m.env.Rand != nil {
+		a, b = m.env.Rand.Uint64(), m.env.Rand.Uint64()
+	}
+	for i := range 8 {
+		g[i], g[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
+	}
+	return g
+}
+
+// fsyncDir is fdatasync_path: open the directory and sync it.
+func (m *Mailbox) fsyncDir(dir string) error {
+	f, err := m.env.FS.OpenFile(dir, vfs.O_RDONLY, 0)
+	if err == nil {
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		m.critical("fdatasync_path(%s) failed: %s", dir, strerror(err))
+	}
+	return err
+}

@@ -1,0 +1,210 @@
+package maildir_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/maildir"
+)
+
+// machine drives one host: an IMAP session that delivers, syncs, stores
+// and expunges, sometimes replaced by a new session; a fresh checker
+// session audits the store after every action.
+type machine struct {
+	w       *world
+	h       *host
+	mb      *maildir.Mailbox
+	pid     int
+	next    int                        // next message number
+	live    map[string]mailstore.Flags // Message-ID -> flags expected
+	uidOf   map[string]mailstore.UID   // Message-ID -> UID once known
+	idOf    map[mailstore.UID]string   // UID -> Message-ID, forever
+	session map[mailstore.UID]bool     // UIDs the current session knows
+}
+
+func newMachine(t *rapid.T) *machine {
+	w := newWorld()
+	m := &machine{
+		w: w, pid: 1000,
+		live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{},
+		idOf: map[mailstore.UID]string{}, session: map[mailstore.UID]bool{},
+	}
+	m.h = w.host("mx1", m.pid, 0)
+	m.h.env.Settings.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{
+		mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "mail_fsync")
+	m.h.env.Settings.DotlockUseExcl = rapid.Bool().Draw(t, "dotlock_use_excl")
+	m.mb = m.h.open(t)
+	return m
+}
+
+func (m *machine) tick(t *rapid.T) {
+	m.w.advance(time.Duration(rapid.IntRange(0, 2500).Draw(t, "ms")) * time.Millisecond)
+}
+
+func (m *machine) Deliver(t *rapid.T) {
+	m.tick(t)
+	m.next++
+	msg := message(m.next)
+	uid, err := m.mb.Deliver(msg)
+	if err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	if uid == 0 {
+		t.Fatalf("Deliver assigned no UID with a free lock")
+	}
+	m.live[msg.ID] = 0
+	m.learn(t, uid, msg.ID)
+	m.session[uid] = true
+}
+
+func (m *machine) Sync(t *rapid.T) {
+	m.tick(t)
+	mails, err := m.mb.Sync()
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	m.check(t, "session", mails)
+	clear(m.session)
+	for _, ml := range mails {
+		m.session[ml.UID] = true
+	}
+}
+
+func (m *machine) Store(t *rapid.T) {
+	uid, ok := m.pick(t)
+	if !ok {
+		t.Skip("no message")
+	}
+	m.tick(t)
+	flags := mailstore.Flags(rapid.IntRange(0, 31).Draw(t, "flags"))
+	if err := m.mb.Store(uid, flags); err != nil {
+		t.Fatalf("Store(%d, %v): %v", uid, flags, err)
+	}
+	m.live[m.idOf[uid]] = flags
+}
+
+func (m *machine) Expunge(t *rapid.T) {
+	uid, ok := m.pick(t)
+	if !ok {
+		t.Skip("no message")
+	}
+	m.tick(t)
+	if err := m.mb.Expunge(uid); err != nil {
+		t.Fatalf("Expunge(%d): %v", uid, err)
+	}
+	delete(m.live, m.idOf[uid])
+	delete(m.session, uid)
+}
+
+// NewSession replaces the IMAP session by a new process on the same host.
+func (m *machine) NewSession(t *rapid.T) {
+	m.pid++
+	m.h.env.PID = m.pid
+	m.mb = m.h.open(t)
+	clear(m.session)
+}
+
+// pick draws a UID that is live and known to the current session.
+func (m *machine) pick(t *rapid.T) (mailstore.UID, bool) {
+	var uids []mailstore.UID
+	for uid := range m.session {
+		if _, ok := m.live[m.idOf[uid]]; ok {
+			uids = append(uids, uid)
+		}
+	}
+	if len(uids) == 0 {
+		return 0, false
+	}
+	slices.Sort(uids)
+	return rapid.SampledFrom(uids).Draw(t, "uid"), true
+}
+
+func (m *machine) learn(t *rapid.T, uid mailstore.UID, id string) {
+	if old, ok := m.uidOf[id]; ok && old != uid {
+		t.Fatalf("%s changed UID %d -> %d", id, old, uid)
+	}
+	if old, ok := m.idOf[uid]; ok && old != id {
+		t.Fatalf("UID %d reused: %s then %s", uid, old, id)
+	}
+	m.uidOf[id], m.idOf[uid] = uid, id
+}
+
+// Audit syncs through a fresh session of another process, as the
+// checker's cache-less host does.
+func (m *machine) Audit(t *rapid.T) {
+	h := m.w.host("checker", 1, 0)
+	h.env.Settings, h.env.Log, h.log = m.h.env.Settings, m.h.log, m.h.log
+	mails, err := h.open(t).Sync()
+	if err != nil {
+		t.Fatalf("checker Sync: %v", err)
+	}
+	m.check(t, "checker", mails)
+}
+
+// Check audits the store read-only: every live message is one file with
+// the stored flags, every message with a UID is in dovecot-uidlist under
+// that UID, records are ordered below next_uid, and nothing was logged.
+func (m *machine) Check(t *rapid.T) {
+	for _, e := range m.h.log.Entries {
+		t.Fatalf("logged %s", e)
+	}
+	files := m.diskFiles(t)
+	recs, next := readUidlist(t, m.w)
+	for id, want := range m.live {
+		name, ok := files[id]
+		if !ok {
+			t.Fatalf("disk: %s has no file", id)
+		}
+		if got := flagsOfName(name); got != want {
+			t.Fatalf("disk: %s is %s, want flags %v", id, name, want)
+		}
+		uid, known := m.uidOf[id]
+		if rec, ok := recs[baseOf(name)]; known && (!ok || rec != uid) {
+			t.Fatalf("disk: %s (UID %d) has uidlist record %d (present=%v)", name, uid, rec, ok)
+		}
+		if known && uid >= next {
+			t.Fatalf("disk: UID %d not below next_uid %d", uid, next)
+		}
+	}
+	for id := range files {
+		if _, ok := m.live[id]; !ok {
+			t.Fatalf("disk: %s should not exist", id)
+		}
+	}
+}
+
+func (m *machine) check(t *rapid.T, who string, mails []mailstore.Mail) {
+	seen := map[string]bool{}
+	for i, ml := range mails {
+		if i > 0 && ml.UID <= mails[i-1].UID {
+			t.Fatalf("%s: UIDs not increasing: %d after %d", who, ml.UID, mails[i-1].UID)
+		}
+		if seen[ml.MessageID] {
+			t.Fatalf("%s: %s appears twice", who, ml.MessageID)
+		}
+		seen[ml.MessageID] = true
+		want, ok := m.live[ml.MessageID]
+		if !ok {
+			t.Fatalf("%s: %+v is not a live message", who, ml)
+		}
+		if ml.Flags != want {
+			t.Fatalf("%s: %s flags %v, want %v", who, ml.MessageID, ml.Flags, want)
+		}
+		m.learn(t, ml.UID, ml.MessageID)
+	}
+	for id := range m.live {
+		if !seen[id] {
+			t.Fatalf("%s: %s is missing", who, id)
+		}
+	}
+}
+
+func TestRapidSingleHost(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		t.Repeat(rapid.StateMachineActions(newMachine(t)))
+	})
+}

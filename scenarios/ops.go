@@ -1,0 +1,145 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nfsmail/nfsmail/harness/host"
+	"github.com/nfsmail/nfsmail/harness/nfsclient"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/maildir"
+)
+
+// opener returns the engine of a format.
+func opener(format string) mailstore.Opener {
+	switch format {
+	case "maildir":
+		return maildir.Open
+	}
+	panic("harness internal error: unvalidated format " + format)
+}
+
+// spawn schedules op as a process on h, starting at op.At.
+func (r *runner) spawn(h *host.Host, i int, op mailgen.Op) {
+	name := fmt.Sprintf("%s-%s-%d", map[mailgen.Kind]string{mailgen.Deliver: "lmtp", mailgen.Session: "imap"}[op.Kind], op.User, i)
+	r.users[h.Name()+"/"+name] = op.User
+	open := opener(r.sc.Format)
+	h.Spawn(name, func(env mailstore.Env) {
+		if wait := op.At - r.sched.Now(); wait > 0 {
+			env.Clock.Sleep(wait)
+		}
+		box, err := open(env, op.User)
+		if err == nil {
+			switch op.Kind {
+			case mailgen.Deliver:
+				err = r.deliver(box, op)
+			case mailgen.Session:
+				err = r.session(env, box, op)
+			}
+		}
+		if err != nil {
+			r.res.OpsFailed++
+			r.sched.Tracef("failed: %v", err)
+		}
+	})
+}
+
+// ack records a client-visible success in the trace and returns its step.
+func (r *runner) ack(format string, args ...any) int {
+	r.sched.Tracef("ack "+format, args...)
+	return r.sched.Trace().Len() - 1
+}
+
+func (r *runner) deliver(box mailstore.Mailbox, op mailgen.Op) error {
+	uid, err := box.Deliver(mailgen.Message(op))
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", op.MessageID, err)
+	}
+	r.model.Delivered(op.User, op.MessageID, uid, r.ack("deliver %s uid=%d", op.MessageID, uid))
+	return nil
+}
+
+func (r *runner) session(env mailstore.Env, box mailstore.Mailbox, op mailgen.Op) error {
+	var mails []mailstore.Mail
+	for _, c := range op.Commands {
+		switch c.Kind {
+		case mailgen.Select:
+			got, err := box.Sync()
+			if err != nil {
+				return fmt.Errorf("select: %w", err)
+			}
+			mails = got
+			r.model.Observed(op.User, mails, r.ack("select %d mails", len(mails)))
+		case mailgen.Idle:
+			env.Clock.Sleep(c.Wait)
+		case mailgen.Store, mailgen.Expunge:
+			if len(mails) == 0 {
+				continue
+			}
+			if err := r.change(box, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// change runs a STORE or EXPUNGE on one message the session knows.
+func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m mailstore.Mail) error {
+	if c.Kind == mailgen.Store {
+		err := box.Store(m.UID, c.Flags)
+		if err == nil {
+			r.model.Stored(user, m.MessageID, c.Flags, r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, c.Flags))
+		}
+		return ignoreExpunged(err)
+	}
+	err := box.Expunge(m.UID)
+	if err == nil {
+		r.model.Expunged(user, m.MessageID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
+	}
+	return ignoreExpunged(err)
+}
+
+// ignoreExpunged: a command on a message another session expunged meanwhile
+// fails for the client, as in IMAP; that is not a failed operation.
+func ignoreExpunged(err error) error {
+	if err == nil || isExpunged(err) {
+		return nil
+	}
+	return err
+}
+
+// audit reads every user's mailbox from a fresh host whose mount caches
+// nothing, after all processes ended (every file was closed and flushed).
+func (r *runner) audit() error {
+	conn, err := r.srv.Dial("auditor")
+	if err != nil {
+		return err
+	}
+	o, _ := nfsclient.ParseOptions("noac,lookupcache=none")
+	m, err := nfsclient.Dial(conn, nfsclient.Config{Host: "auditor", Options: o, Clock: host.NFSClock{S: r.sched}})
+	if err != nil {
+		return fmt.Errorf("audit mount: %w", err)
+	}
+	defer m.Close()
+	h := host.New(r.sched, host.Config{Name: "auditor", FS: m, Seed: r.opts.Seed, Settings: r.sc.Settings})
+	open := opener(r.sc.Format)
+	for _, user := range r.model.Users() {
+		h.Spawn("audit-"+user, func(env mailstore.Env) {
+			box, err := open(env, user)
+			if err == nil {
+				var mails []mailstore.Mail
+				if mails, err = box.Sync(); err == nil {
+					r.model.Audit(user, mails, r.ack("audit %s: %d mails", user, len(mails)))
+				}
+			}
+			if err != nil {
+				r.model.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", user, err))
+			}
+		})
+	}
+	return r.sched.Run()
+}
+
+func isExpunged(err error) bool { return errors.Is(err, mailstore.ErrExpunged) }

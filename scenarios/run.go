@@ -1,0 +1,229 @@
+package scenarios
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/cluster"
+	"github.com/nfsmail/nfsmail/harness/host"
+	"github.com/nfsmail/nfsmail/harness/nfsclient"
+	"github.com/nfsmail/nfsmail/harness/sim"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/nfsserver"
+	"github.com/nfsmail/nfsmail/nfsserver/simfs"
+)
+
+// Options control one run.
+type Options struct {
+	Seed uint64
+	// Keep, if set, is a directory the final server-side store is written
+	// to as an ordinary directory tree.
+	Keep string
+	// Chooser replaces the seeded scheduling choices (rapid uses this to
+	// shrink interleavings).
+	Chooser sim.Chooser
+	// TraceLimit is how many trace events are kept for the result (0 = 200).
+	TraceLimit int
+}
+
+// LogLine is one line an engine logged.
+type LogLine struct {
+	Step  int    `json:"step"`
+	Host  string `json:"host"`
+	Proc  string `json:"proc"`
+	Level string `json:"level"`
+	Text  string `json:"text"`
+}
+
+// Result is the outcome of one run. Its JSON form only ever gains fields.
+type Result struct {
+	Scenario       string                    `json:"scenario"`
+	Seed           uint64                    `json:"seed"`
+	Verdict        check.Verdict             `json:"verdict"`
+	Expected       check.Verdict             `json:"expected_verdict"`
+	Findings       []check.Finding           `json:"findings"`
+	RPCCounts      map[string]int            `json:"rpc_counts"`
+	RPCByHost      map[string]map[string]int `json:"rpc_counts_by_host"`
+	RPCs           int                       `json:"rpcs"`
+	Ops            int                       `json:"ops"`
+	OpsFailed      int                       `json:"ops_failed"`
+	RPCsPerOp      float64                   `json:"rpcs_per_op"`
+	VirtualSeconds float64                   `json:"virtual_seconds"`
+	Steps          int                       `json:"steps"`
+	TraceSHA256    string                    `json:"trace_sha256"`
+	Log            []LogLine                 `json:"log"`
+	Trace          []sim.Event               `json:"-"`
+	Replay         string                    `json:"replay"`
+}
+
+// Run executes sc once. Errors are harness failures (bad scenario, a
+// process panic); what the run found about the system under test is in the
+// Result.
+func Run(sc Scenario, opts Options) (*Result, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	r, err := newRunner(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.run()
+}
+
+// runner holds one run's simulated world.
+type runner struct {
+	sc     Scenario
+	opts   Options
+	sched  *sim.Scheduler
+	store  *simfs.FS
+	srv    *nfsserver.Server
+	mounts []*nfsclient.Mount
+	base   []map[string]int // RPCs each mount sent before the workload
+	hosts  []*host.Host
+	model  *check.Model
+	res    *Result
+	users  map[string]string // process name -> user, for log attribution
+}
+
+func newRunner(sc Scenario, opts Options) (*runner, error) {
+	chooser := opts.Chooser
+	if chooser == nil {
+		chooser = sim.RandChooser{R: sim.Stream(opts.Seed, "schedule")}
+	}
+	limit := opts.TraceLimit
+	if limit == 0 {
+		limit = 200
+	}
+	r := &runner{sc: sc, opts: opts, model: check.NewModel(), users: map[string]string{},
+		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts)}}
+	r.sched = sim.New(sim.Options{Chooser: chooser, MaxSteps: sc.maxSteps(), TraceLimit: limit})
+	r.store = simfs.New(simfs.Options{Now: func() time.Time { return host.Epoch.Add(r.sched.Now()) }})
+	var verf [8]byte
+	binary.BigEndian.PutUint64(verf[:], sim.Stream(opts.Seed, "server").Uint64())
+	r.srv = nfsserver.New(r.store, nfsserver.Options{WriteVerifier: verf})
+	mountOpts, err := nfsclient.ParseOptions(sc.Mount)
+	if err != nil {
+		return nil, err
+	}
+	for i := range sc.Hosts {
+		if err := r.addHost(fmt.Sprintf("backend%d", i+1), sc.skew(i), mountOpts, sc.Settings); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (sc Scenario) maxSteps() int {
+	if sc.MaxSteps > 0 {
+		return sc.MaxSteps
+	}
+	w := sc.Workload
+	return 5000 * w.Users * (w.Deliveries + w.Sessions*(w.Commands+1) + 1)
+}
+
+func replay(sc Scenario, opts Options) string {
+	return fmt.Sprintf("nfsmail run %s --seed %d", sc.Name, opts.Seed)
+}
+
+func (r *runner) addHost(name string, skew time.Duration, o nfsclient.Options, s mailstore.Settings) error {
+	conn, err := r.srv.Dial(name)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", name, err)
+	}
+	m, err := nfsclient.Dial(conn, nfsclient.Config{Host: name, Options: o, Clock: host.NFSClock{S: r.sched}})
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", name, err)
+	}
+	r.mounts = append(r.mounts, m)
+	r.base = append(r.base, m.Counts())
+	r.hosts = append(r.hosts, host.New(r.sched, host.Config{
+		Name: name, Skew: skew, FS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged,
+	}))
+	return nil
+}
+
+func (r *runner) close() {
+	for _, m := range r.mounts {
+		m.Close()
+	}
+	r.srv.Close()
+}
+
+func (r *runner) logged(hostName, proc string, level mailstore.Level, text string) {
+	step := r.sched.Trace().Len() - 1
+	r.res.Log = append(r.res.Log, LogLine{Step: step, Host: hostName, Proc: proc, Level: level.String(), Text: text})
+	r.model.Logged(r.users[proc], text, level, step)
+}
+
+func (r *runner) run() (*Result, error) {
+	router, err := cluster.New(r.sc.Routing, r.hostNames(), sim.Stream(r.opts.Seed, "route"))
+	if err != nil {
+		return nil, err
+	}
+	ops := mailgen.Generate(r.opts.Seed, r.sc.Workload)
+	for i, op := range ops {
+		h := r.hosts[router.Route(op.User, op.ClientIP)]
+		r.spawn(h, i, op)
+	}
+	err = r.sched.Run()
+	r.res.Steps = r.sched.Steps()
+	r.res.VirtualSeconds = r.sched.Now().Seconds()
+	r.countRPCs()
+	switch {
+	case errors.Is(err, sim.ErrBudget):
+		r.res.Verdict = check.Unknown
+	case err != nil:
+		return nil, err
+	default:
+		if err := r.audit(); err != nil {
+			return nil, err
+		}
+		r.res.Findings = r.model.Findings()
+		r.res.Verdict = check.VerdictOf(r.res.Findings)
+	}
+	r.res.Ops = len(ops) - r.res.OpsFailed
+	if r.res.Ops > 0 {
+		r.res.RPCsPerOp = float64(r.res.RPCs) / float64(len(ops))
+	}
+	r.res.TraceSHA256 = r.sched.Trace().SHA256()
+	r.res.Trace = r.sched.Trace().Events()
+	if r.opts.Keep != "" {
+		if err := r.store.WriteTo(r.opts.Keep); err != nil {
+			return r.res, fmt.Errorf("keep %s: %w", r.opts.Keep, err)
+		}
+	}
+	return r.res, nil
+}
+
+func (r *runner) hostNames() []string {
+	var names []string
+	for _, h := range r.hosts {
+		names = append(names, h.Name())
+	}
+	return names
+}
+
+// countRPCs totals the RPCs of the workload (the audit's are not counted).
+func (r *runner) countRPCs() {
+	r.res.RPCCounts = map[string]int{}
+	r.res.RPCByHost = map[string]map[string]int{}
+	for i, m := range r.mounts {
+		c := m.Counts()
+		for proc, n := range r.base[i] {
+			if c[proc] -= n; c[proc] == 0 {
+				delete(c, proc)
+			}
+		}
+		r.res.RPCByHost[r.hosts[i].Name()] = c
+		for proc, n := range c {
+			r.res.RPCCounts[proc] += n
+			r.res.RPCs += n
+		}
+	}
+}
