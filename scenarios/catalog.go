@@ -43,10 +43,12 @@ var catalog = []Scenario{
 	{
 		Name: "maildir-random", Format: "maildir", Expected: check.Clean,
 		Claim: "Use Maildir mailbox format instead of sdbox/mdbox. Maildir is much more resistant to corruption.",
-		Why: "Deliveries and IMAP sessions of one user land on both backends. Maildir delivers by unique " +
-			"names and renames, and dovecot-uidlist is only changed under an O_EXCL dotlock that the server " +
-			"arbitrates, and every process opens the uidlist afresh (close-to-open), so Linux-default " +
-			"attribute caching alone should not corrupt it; stale directory listings may delay new mail.",
+		Why: "Deliveries and IMAP sessions of one user land on both backends with Linux-default caching. " +
+			"Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an " +
+			"O_EXCL dotlock whose CREATE the server arbitrates. Taking that lock changes the Maildir " +
+			"directory, so the next stat of dovecot-uidlist revalidates its name with a LOOKUP that returns " +
+			"fresh attributes, and every new process opens it afresh (close-to-open): the attribute " +
+			"cache cannot hide another host's uidlist update. The model predicts no damage.",
 		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: busyUsers(),
 	},
 }

@@ -100,7 +100,8 @@ func newRunner(sc Scenario, opts Options) (*runner, error) {
 		limit = 200
 	}
 	r := &runner{sc: sc, opts: opts, model: check.NewModel(), users: map[string]string{},
-		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts)}}
+		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts),
+			Findings: []check.Finding{}, Log: []LogLine{}}}
 	r.sched = sim.New(sim.Options{Chooser: chooser, MaxSteps: sc.maxSteps(), TraceLimit: limit})
 	r.store = simfs.New(simfs.Options{Now: func() time.Time { return host.Epoch.Add(r.sched.Now()) }})
 	var verf [8]byte
@@ -184,7 +185,7 @@ func (r *runner) run() (*Result, error) {
 		if err := r.audit(); err != nil {
 			return nil, err
 		}
-		r.res.Findings = r.model.Findings()
+		r.res.Findings = append(r.res.Findings, r.model.Findings()...)
 		r.res.Verdict = check.VerdictOf(r.res.Findings)
 	}
 	r.res.Ops = len(ops) - r.res.OpsFailed

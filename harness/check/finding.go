@@ -15,6 +15,7 @@ const (
 	Resurrected  Kind = "resurrected"   // expunged successfully, came back
 	UIDReused    Kind = "uid-reused"    // one UID named two different messages
 	FlagsLost    Kind = "flags-lost"    // a successful STORE did not stick
+	Unreadable   Kind = "unreadable"    // listed at audit but its content cannot be read
 	UIDChanged   Kind = "uid-changed"   // a message was renumbered (clients re-download it)
 	EngineError  Kind = "engine-error"  // the engine logged an error and carried on
 	HarnessError Kind = "harness-error" // not about the system under test
@@ -23,7 +24,7 @@ const (
 // Corrupts reports whether a finding of this kind is user-visible damage.
 func (k Kind) Corrupts() bool {
 	switch k {
-	case Lost, Duplicated, Resurrected, UIDReused, FlagsLost:
+	case Lost, Duplicated, Resurrected, UIDReused, FlagsLost, Unreadable:
 		return true
 	}
 	return false

@@ -87,7 +87,9 @@ func (m *Model) Observed(user string, mails []mailstore.Mail, step int) {
 	count := map[string]int{}
 	for _, ml := range mails {
 		if ml.MessageID == "" {
-			m.add(Finding{Kind: EngineError, User: user, Detail: fmt.Sprintf("UID %d: message unreadable", ml.UID), Steps: []int{step}})
+			// The file vanished between listing and reading it (another
+			// session expunged or renamed it): IMAP shows such a message as
+			// expunged on FETCH; it is not an identity the model can check.
 			continue
 		}
 		count[ml.MessageID]++
@@ -150,6 +152,10 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 	b := m.box(user)
 	present := map[string]mailstore.Mail{}
 	for _, ml := range mails {
+		if ml.MessageID == "" {
+			m.add(Finding{Kind: Unreadable, User: user, Detail: fmt.Sprintf("UID %d (%s) cannot be read", ml.UID, ml.Key), Steps: []int{step}})
+			continue
+		}
 		present[ml.MessageID] = ml
 	}
 	for _, id := range b.order {

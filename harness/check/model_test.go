@@ -1,0 +1,96 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+func mail(uid mailstore.UID, id string, f mailstore.Flags) mailstore.Mail {
+	return mailstore.Mail{UID: uid, MessageID: id, Flags: f}
+}
+
+func TestModelFindings(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		run   func(m *Model)
+		kinds []Kind
+		want  Verdict
+	}{
+		{"clean", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", mailstore.Seen, 2)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen)}, 3)
+		}, nil, Clean},
+		{"lost", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Audit("u", nil, 3)
+		}, []Kind{Lost}, Corrupted},
+		{"expunged is not lost", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Expunged("u", "<a>", 2)
+			m.Audit("u", nil, 3)
+		}, nil, Clean},
+		{"resurrected", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Expunged("u", "<a>", 2)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
+		}, []Kind{Resurrected}, Corrupted},
+		{"duplicated", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0), mail(2, "<a>", 0)}, 3)
+		}, []Kind{Duplicated, UIDChanged}, Corrupted},
+		{"uid reused", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Delivered("u", "<b>", 1, 2)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0), mail(2, "<b>", 0)}, 3)
+		}, []Kind{UIDReused, UIDChanged}, Corrupted},
+		{"renumbered heals", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Audit("u", []mailstore.Mail{mail(5, "<a>", 0)}, 3)
+		}, []Kind{UIDChanged}, SelfHealed},
+		{"flags lost", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", mailstore.Flagged, 2)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
+		}, []Kind{FlagsLost}, Corrupted},
+		{"unacked delivery may be missing", func(m *Model) {
+			m.Observed("u", []mailstore.Mail{mail(1, "<x>", 0)}, 1)
+			m.Audit("u", nil, 3)
+		}, nil, Clean},
+		{"unreadable at audit", func(m *Model) {
+			m.Audit("u", []mailstore.Mail{{UID: 1, Key: "k"}}, 3)
+		}, []Kind{Unreadable}, Corrupted},
+		{"engine error heals", func(m *Model) {
+			m.Logged("u", "Maildir uidlist dotlock overridden: x", mailstore.Critical, 4)
+			m.Logged("u", "just a warning", mailstore.Warning, 5)
+		}, []Kind{EngineError}, SelfHealed},
+		{"harness failure is unknown", func(m *Model) {
+			m.HarnessFailed("audit failed")
+		}, []Kind{HarnessError}, Unknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewModel()
+			tc.run(m)
+			f := m.Findings()
+			got := map[Kind]bool{}
+			for _, x := range f {
+				got[x.Kind] = true
+				if len(x.Steps) == 0 && x.Kind != HarnessError {
+					t.Errorf("finding %v carries no steps", x)
+				}
+			}
+			if len(got) != len(tc.kinds) {
+				t.Fatalf("findings %v, want kinds %v", f, tc.kinds)
+			}
+			for _, k := range tc.kinds {
+				if !got[k] {
+					t.Fatalf("findings %v, want kinds %v", f, tc.kinds)
+				}
+			}
+			if v := VerdictOf(f); v != tc.want {
+				t.Fatalf("verdict %s, want %s", v, tc.want)
+			}
+		})
+	}
+}
