@@ -207,3 +207,33 @@ func Errno(err error) syscall.Errno {
 	}
 	return syscall.EIO
 }
+
+// Mapper is implemented by files that can be memory-mapped. A mapping shows
+// the pages this host has cached for the file: on NFS it is not revalidated
+// by reading it (only opening, locking or an attribute change seen by some
+// other call drops stale pages), which is why Dovecot needs mmap_disable=yes
+// there.
+type Mapper interface {
+	// Mmap returns the file's content as mapped pages show it. The slice
+	// must not be modified and is valid until the next call on the file.
+	Mmap() ([]byte, error)
+}
+
+// Mmap calls f.Mmap, or reads the whole file through ReadAt when f cannot
+// be mapped (a read never serves stale pages beyond what the file system's
+// own caching does).
+func Mmap(f File) ([]byte, error) {
+	if m, ok := f.(Mapper); ok {
+		return m.Mmap()
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, fi.Size())
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return buf[:n], nil
+}

@@ -142,3 +142,8 @@ func flagString(flag int) string {
 	}
 	return s
 }
+
+func (f *procFile) Mmap() ([]byte, error) {
+	f.fs.step("mmap %s", f.Name())
+	return vfs.Mmap(f.File)
+}

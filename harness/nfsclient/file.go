@@ -344,3 +344,20 @@ func baseName(name string) string {
 	}
 	return name
 }
+
+var _ vfs.Mapper = (*file)(nil)
+
+// Mmap returns the cached pages without revalidating attributes: another
+// host's change stays invisible until something else (an open, a lock, an
+// expired attribute seen by Stat) drops the pages. Pages that were never
+// cached are read in.
+func (f *file) Mmap() ([]byte, error) {
+	if err := f.check("mmap"); err != nil {
+		return nil, err
+	}
+	f.m.begin()
+	if err := f.m.fill(f.ino); err != nil {
+		return nil, pathErr("mmap", f.name, err)
+	}
+	return f.ino.view(), nil
+}

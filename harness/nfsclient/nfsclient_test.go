@@ -251,3 +251,24 @@ func TestParseOptions(t *testing.T) {
 		}
 	}
 }
+
+// A mapping keeps showing the pages this host cached while another host
+// rewrites the file; reopening (close-to-open) shows the new content.
+func TestMmapServesStalePages(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	write(t, a, "idx", "version1")
+	f, err := a.OpenFile("idx", vfs.O_RDONLY, 0)
+	must(t, err)
+	if got, _ := vfs.Mmap(f); string(got) != "version1" {
+		t.Fatalf("mmap = %q", got)
+	}
+	write(t, b, "idx", "version2")
+	if got, _ := vfs.Mmap(f); string(got) != "version1" {
+		t.Fatalf("mmap = %q; mapped pages should be stale", got)
+	}
+	if got := read(t, a, "idx"); got != "version2" {
+		t.Fatalf("reopen read %q", got)
+	}
+	must(t, f.Close())
+}
