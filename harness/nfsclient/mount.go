@@ -33,16 +33,18 @@ type Config struct {
 
 // Mount is one host's mounted NFS export.
 type Mount struct {
-	t        *transport
-	opts     Options
-	clock    Clock
-	host     string
-	root     *inode
-	inodes   map[string]*inode
-	dentries map[dkey]dentry
-	op       uint64 // sequence number of the current vfs operation
-	verf     uint64 // EXCLUSIVE create verifier sequence
-	locks    lockTable
+	t           *transport
+	opts        Options
+	clock       Clock
+	host        string
+	root        *inode
+	inodes      map[string]*inode
+	dentries    map[dkey]dentry
+	op          uint64 // sequence number of the current vfs operation
+	retransmits int
+	resends     int    // writes sent again after a write verifier changed
+	verf        uint64 // EXCLUSIVE create verifier sequence
+	locks       lockTable
 }
 
 var (
@@ -122,10 +124,37 @@ func (m *Mount) DropCaches() {
 	clear(m.dentries)
 }
 
+// rpc sends one call and waits for its reply. A lost reply is waited for
+// timeo (growing by timeo per retry, at most 600 s) and the same request is
+// retransmitted: hard mounts retry forever, soft ones fail with EIO after
+// retrans retransmissions. The server may execute a retransmitted
+// non-idempotent request twice; what it answers the second time is what the
+// caller sees, as on a real client without a duplicate request cache.
 func (m *Mount) rpc(prog, vers, proc uint32, name string, args func(e *nfs3.Encoder)) (*nfs3.Decoder, error) {
-	m.clock.Charge(m.opts.RTT)
-	return m.t.call(prog, vers, proc, name, args)
+	m.t.encode(prog, vers, proc, args)
+	for try := 0; ; try++ {
+		m.clock.Charge(m.opts.RTT)
+		if err := m.t.send(name); err != nil {
+			return nil, err
+		}
+		d, err := m.t.recv(name)
+		if !errors.Is(err, errNoReply) {
+			return d, err
+		}
+		m.retransmits++
+		m.clock.Sleep(min(m.opts.Timeo*time.Duration(try+1), maxTimeo))
+		if m.opts.Soft && try >= m.opts.Retrans {
+			return nil, fmt.Errorf("rpc %s: %w: server not responding, timed out", name, vfs.ErrIO)
+		}
+	}
 }
+
+// Retransmits counts the requests this mount sent again after a lost reply.
+func (m *Mount) Retransmits() int { return m.retransmits }
+
+// Resends counts write sequences sent again because the server's write
+// verifier changed (it restarted and may have lost unstable data).
+func (m *Mount) Resends() int { return m.resends }
 
 // nfs calls an NFSv3 procedure and decodes its status.
 func (m *Mount) nfs(proc nfs3.Proc, args func(e *nfs3.Encoder)) (*nfs3.Decoder, nfs3.Status, error) {

@@ -31,17 +31,27 @@ type Options struct {
 	NoRDirPlus bool
 	// NoLock keeps fcntl/flock locks local to the host.
 	NoLock bool
+	// Timeo is how long the client waits for a reply before retransmitting
+	// (timeo=, given in tenths of a second); each retry waits one Timeo
+	// longer, up to 600 s, as over TCP.
+	Timeo time.Duration
+	// Retrans is how many retransmissions make a "major timeout".
+	Retrans int
+	// Soft makes a major timeout fail the call with EIO; hard (the
+	// default) retries forever.
+	Soft bool
 	// RTT is the virtual cost of one RPC round trip.
 	RTT time.Duration
 }
 
-// DefaultOptions returns the Linux defaults: acregmin=3, acregmax=60,
-// acdirmin=30, acdirmax=60, lookupcache=all, cto, rdirplus, lock; and a LAN
-// round trip of 250µs.
+// DefaultOptions returns the Linux defaults for NFSv3 over TCP:
+// acregmin=3, acregmax=60, acdirmin=30, acdirmax=60, lookupcache=all, cto,
+// rdirplus, lock, hard, timeo=600, retrans=2; and a LAN round trip of 250µs.
 func DefaultOptions() Options {
 	return Options{
 		ACRegMin: 3 * time.Second, ACRegMax: 60 * time.Second,
 		ACDirMin: 30 * time.Second, ACDirMax: 60 * time.Second,
+		Timeo: 60 * time.Second, Retrans: 2,
 		RTT: 250 * time.Microsecond,
 	}
 }
@@ -72,8 +82,11 @@ func (o *Options) apply(opt string) error {
 		*flag.p = flag.v
 		return nil
 	}
-	if name == "lookupcache" {
+	switch name {
+	case "lookupcache":
 		return o.setLookupCache(val)
+	case "timeo", "retrans":
+		return o.setRetry(name, val)
 	}
 	secs, ok := o.seconds()[name]
 	if !ok {
@@ -103,6 +116,7 @@ func (o *Options) flags() map[string]boolOpt {
 		"cto": {&o.NoCTO, false}, "nocto": {&o.NoCTO, true},
 		"rdirplus": {&o.NoRDirPlus, false}, "nordirplus": {&o.NoRDirPlus, true},
 		"lock": {&o.NoLock, false}, "nolock": {&o.NoLock, true},
+		"hard": {&o.Soft, false}, "soft": {&o.Soft, true},
 	}
 }
 
@@ -113,6 +127,22 @@ func (o *Options) seconds() map[string][]*time.Duration {
 		"actimeo": {&o.ACRegMin, &o.ACRegMax, &o.ACDirMin, &o.ACDirMax},
 	}
 }
+
+func (o *Options) setRetry(name, val string) error {
+	n, err := strconv.Atoi(val)
+	if err != nil || n < 0 || (name == "timeo" && n == 0) {
+		return fmt.Errorf("want a positive number")
+	}
+	if name == "retrans" {
+		o.Retrans = n
+		return nil
+	}
+	o.Timeo = min(time.Duration(n)*time.Second/10, maxTimeo)
+	return nil
+}
+
+// maxTimeo is the longest a Linux TCP mount waits for one reply.
+const maxTimeo = 600 * time.Second
 
 func (o *Options) setLookupCache(v string) error {
 	switch v {
@@ -132,7 +162,7 @@ func (o *Options) setLookupCache(v string) error {
 // simulates (transport and identity choices of a real mount).
 var ignoredOptions = map[string]bool{
 	"rw": true, "vers": true, "nfsvers": true, "proto": true, "tcp": true,
-	"hard": true, "intr": true, "nointr": true, "rsize": true, "wsize": true,
+	"intr": true, "nointr": true, "rsize": true, "wsize": true,
 	"port": true, "mountport": true, "mountproto": true, "noacl": true, "acl": true,
 	"sec": true, "bg": true, "fg": true, "noatime": true, "relatime": true,
 	"nodiratime": true, "_netdev": true, "root_squash": true,
@@ -158,6 +188,9 @@ func (o Options) String() string {
 	add(o.NoCTO, "nocto")
 	add(o.NoRDirPlus, "nordirplus")
 	add(o.NoLock, "nolock")
+	add(o.Soft, "soft")
+	add(o.Timeo != d.Timeo, fmt.Sprintf("timeo=%d", int(o.Timeo/(time.Second/10))))
+	add(o.Retrans != d.Retrans, fmt.Sprintf("retrans=%d", o.Retrans))
 	if len(parts) == 0 {
 		return "defaults"
 	}

@@ -2,9 +2,11 @@ package nfsclient
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 
 	"github.com/nfsmail/nfsmail/nfs3"
 )
@@ -27,22 +29,37 @@ func newTransport(conn net.Conn, machine string, firstXID uint32) *transport {
 		xid: firstXID, counts: map[string]int{}}
 }
 
-// call sends prog/proc with args written by enc and returns a decoder over
-// the results. The returned decoder aliases an internal buffer that the next
-// call reuses.
-func (t *transport) call(prog, vers, proc uint32, name string, args func(e *nfs3.Encoder)) (*nfs3.Decoder, error) {
+// encode builds the next call with a new XID.
+func (t *transport) encode(prog, vers, proc uint32, args func(e *nfs3.Encoder)) {
 	t.xid++
 	nfs3.EncodeCall(&t.enc, nfs3.Call{XID: t.xid, Prog: prog, Vers: vers, Proc: proc, Machine: t.machine})
 	if args != nil {
 		args(&t.enc)
 	}
+}
+
+// send transmits (or retransmits: same bytes, same XID) the encoded call.
+func (t *transport) send(name string) error {
 	t.counts[name]++
 	if _, err := t.conn.Write(nfs3.MarkRecord(t.enc.B)); err != nil {
-		return nil, fmt.Errorf("rpc %s: send: %w", name, err)
+		return fmt.Errorf("rpc %s: send: %w", name, err)
 	}
+	return nil
+}
+
+// errNoReply means the reply was lost: the read timed out.
+var errNoReply = errors.New("rpc: no reply (timed out)")
+
+// recv waits for the reply to the last call and returns a decoder over the
+// results, aliasing a buffer the next call reuses. A lost reply returns
+// errNoReply.
+func (t *transport) recv(name string) (*nfs3.Decoder, error) {
 	for {
 		msg, err := nfs3.ReadRecord(t.r, t.rbuf)
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return nil, errNoReply
+			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
