@@ -123,7 +123,7 @@ func (r *runner) audit() error {
 		return fmt.Errorf("audit mount: %w", err)
 	}
 	defer m.Close()
-	h := host.New(r.sched, host.Config{Name: "auditor", FS: m, Seed: r.opts.Seed, Settings: r.sc.Settings})
+	h := host.New(r.sched, host.Config{Name: "auditor", NFS: m, Seed: r.opts.Seed, Settings: r.sc.Settings})
 	open := opener(r.sc.Format)
 	for _, user := range r.model.Users() {
 		h.Spawn("audit-"+user, func(env mailstore.Env) {

@@ -144,7 +144,7 @@ func (r *runner) addHost(name string, skew time.Duration, o nfsclient.Options, s
 	r.mounts = append(r.mounts, m)
 	r.base = append(r.base, m.Counts())
 	r.hosts = append(r.hosts, host.New(r.sched, host.Config{
-		Name: name, Skew: skew, FS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged,
+		Name: name, Skew: skew, NFS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged,
 	}))
 	return nil
 }

@@ -53,6 +53,11 @@ var (
 	ErrWouldBlock = errors.New("resource temporarily unavailable")
 	// ErrNoLocks: the lock service is unavailable (ENOLCK).
 	ErrNoLocks = errors.New("no locks available")
+	// ErrCrossDevice: a rename or link between two file systems (EXDEV).
+	ErrCrossDevice = errors.New("invalid cross-device link")
+	// ErrReadOnly: the file system is mounted read-only or the directory is
+	// not writable for the caller (EROFS/EACCES).
+	ErrReadOnly = errors.New("read-only file system")
 )
 
 // FS is the interface engines need. Paths are slash-separated and relative
@@ -204,6 +209,10 @@ func Errno(err error) syscall.Errno {
 		return syscall.ENOTSUP
 	case errors.Is(err, fs.ErrInvalid):
 		return syscall.EINVAL
+	case errors.Is(err, ErrCrossDevice):
+		return syscall.EXDEV
+	case errors.Is(err, ErrReadOnly):
+		return syscall.EROFS
 	}
 	return syscall.EIO
 }

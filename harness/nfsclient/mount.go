@@ -113,6 +113,14 @@ func (m *Mount) Counts() map[string]int {
 	return out
 }
 
+// Crash loses what a client reboot loses: every cache, dirty pages not yet
+// written back, and host-local locks. The mount stays usable, as after the
+// host came back and mounted again.
+func (m *Mount) Crash() {
+	m.DropCaches()
+	m.locks = lockTable{}
+}
+
 // DropCaches forgets every cached attribute, name and page (echo 3 >
 // drop_caches, or a fresh mount). Dirty data is discarded.
 func (m *Mount) DropCaches() {

@@ -103,7 +103,7 @@ var allowed = map[string][]string{
 	"harness/sim":          {},
 	"harness/fault":        {"harness/sim", "nfs3"},
 	"harness/nfsclient":    {"nfs3", "vfs"},
-	"harness/host":         {"harness/sim", "mailstore", "vfs"},
+	"harness/host":         {"harness/sim", "mailstore", "vfs", "vfs/memfs"},
 	"harness/cluster":      {},
 	"harness/check":        {"mailstore", "vfs"},
 	"harness/simtest":      {"harness/...", "mailstore/...", "nfsserver/...", "nfs3", "vfs/..."},
