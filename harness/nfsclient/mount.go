@@ -29,6 +29,9 @@ type Config struct {
 	Export  string  // the MOUNT path; "" means "/"
 	Options Options // the zero value means DefaultOptions()
 	Clock   Clock
+	// OnRPC, if set, is told of every RPC sent ("GETATTR"; a retransmission
+	// is marked with a trailing "*"), for traces and step-by-step tests.
+	OnRPC func(name string)
 }
 
 // Mount is one host's mounted NFS export.
@@ -45,6 +48,7 @@ type Mount struct {
 	resends     int    // writes sent again after a write verifier changed
 	verf        uint64 // EXCLUSIVE create verifier sequence
 	locks       lockTable
+	onRPC       func(name string)
 }
 
 var (
@@ -66,7 +70,7 @@ func Dial(conn net.Conn, cfg Config) (*Mount, error) {
 	}
 	m := &Mount{
 		t: newTransport(conn, cfg.Host, 0), opts: cfg.Options, clock: cfg.Clock, host: cfg.Host,
-		inodes: map[string]*inode{}, dentries: map[dkey]dentry{},
+		inodes: map[string]*inode{}, dentries: map[dkey]dentry{}, onRPC: cfg.OnRPC,
 	}
 	if m.opts.NoAC {
 		m.opts.ACRegMin, m.opts.ACRegMax, m.opts.ACDirMin, m.opts.ACDirMax = 0, 0, 0, 0
@@ -142,6 +146,9 @@ func (m *Mount) rpc(prog, vers, proc uint32, name string, args func(e *nfs3.Enco
 	m.t.encode(prog, vers, proc, args)
 	for try := 0; ; try++ {
 		m.clock.Charge(m.opts.RTT)
+		if m.onRPC != nil {
+			m.onRPC(name + strings.Repeat("*", min(try, 1)))
+		}
 		if err := m.t.send(name); err != nil {
 			return nil, err
 		}
