@@ -28,6 +28,9 @@ type Options struct {
 	Chooser sim.Chooser
 	// TraceLimit is how many trace events are kept for the result (0 = 200).
 	TraceLimit int
+	// Source is how the user named the scenario (a file path for scenario
+	// files); the replay command uses it. "" means the catalog name.
+	Source string
 }
 
 // LogLine is one line an engine logged.
@@ -129,7 +132,11 @@ func (sc Scenario) maxSteps() int {
 }
 
 func replay(sc Scenario, opts Options) string {
-	return fmt.Sprintf("nfsmail run %s --seed %d", sc.Name, opts.Seed)
+	src := opts.Source
+	if src == "" {
+		src = sc.Name
+	}
+	return fmt.Sprintf("nfsmail run %s --seed %d", src, opts.Seed)
 }
 
 func (r *runner) addHost(name string, skew time.Duration, o nfsclient.Options, s mailstore.Settings) error {

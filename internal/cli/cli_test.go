@@ -95,3 +95,19 @@ func TestScenariosListsClaims(t *testing.T) {
 		}
 	}
 }
+
+func TestRunScenarioFile(t *testing.T) {
+	code, out, errs := run("run", "../../examples/maildir-nolock-skew.toml", "--seed", "2")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "replay    nfsmail run ../../examples/maildir-nolock-skew.toml --seed 2") {
+		t.Fatalf("replay line missing:\n%s", out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(bad, []byte("name = \"x\"\nformat = \"maildir\"\nfrobs = 1\n"), 0o644)
+	code, _, errs = run("run", bad)
+	if code != ExitUsage || !strings.Contains(errs, "bad.toml:3: unknown key \"frobs\"") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}

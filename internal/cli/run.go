@@ -19,18 +19,19 @@ func newRunCmd() *cobra.Command {
 		trace  int
 	)
 	cmd := &cobra.Command{
-		Use:   "run SCENARIO",
+		Use:   "run SCENARIO|FILE.toml",
 		Short: "Run one scenario and print its verdict, findings and NFS costs",
-		Long: "Run one scenario from the catalog (see 'nfsmail scenarios') with a seed.\n" +
+		Long: "Run one scenario from the catalog (see 'nfsmail scenarios') or a scenario file\n" +
+			"(see examples/*.toml) with a seed.\n" +
 			"Exit status: 0 when the verdict equals the scenario's expected verdict,\n" +
 			"1 when it does not, 2 on usage or harness errors.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sc, err := scenarios.Lookup(args[0])
+			sc, source, err := resolve(args[0])
 			if err != nil {
 				return err
 			}
-			res, err := scenarios.Run(sc, scenarios.Options{Seed: seed, Keep: keep})
+			res, err := scenarios.Run(sc, scenarios.Options{Seed: seed, Keep: keep, Source: source})
 			if err != nil {
 				return fmt.Errorf("run %s --seed %d: %w", sc.Name, seed, err)
 			}
@@ -55,6 +56,17 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().StringVar(&keep, "keep", "", "write the final server-side store to `DIR`")
 	cmd.Flags().IntVar(&trace, "trace", 0, "print the last `N` trace events")
 	return cmd
+}
+
+// resolve finds a scenario by catalog name or, for a path ending in
+// .toml, loads it from a file.
+func resolve(arg string) (scenarios.Scenario, string, error) {
+	if strings.HasSuffix(arg, ".toml") {
+		sc, err := scenarios.Load(arg)
+		return sc, arg, err
+	}
+	sc, err := scenarios.Lookup(arg)
+	return sc, "", err
 }
 
 func printResult(w io.Writer, sc scenarios.Scenario, res *scenarios.Result, trace int) {

@@ -1,0 +1,215 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// fileScenario is the TOML form of a scenario (see examples/*.toml).
+type fileScenario struct {
+	Name     string         `toml:"name"`
+	Format   string         `toml:"format"`
+	Claim    string         `toml:"claim"`
+	Expected string         `toml:"expected"`
+	Why      string         `toml:"why"`
+	Hosts    int            `toml:"hosts"`
+	Routing  string         `toml:"routing"`
+	Mount    string         `toml:"mount"`
+	Skew     []string       `toml:"skew"`
+	MaxSteps int            `toml:"max_steps"`
+	Settings map[string]any `toml:"settings"`
+	Workload fileWorkload   `toml:"workload"`
+}
+
+type fileWorkload struct {
+	Users      int    `toml:"users"`
+	Deliveries int    `toml:"deliveries"`
+	Sessions   int    `toml:"sessions"`
+	Commands   int    `toml:"commands"`
+	Duration   string `toml:"duration"`
+	Idle       string `toml:"idle"`
+	ClientIPs  int    `toml:"client_ips"`
+}
+
+// Load reads a scenario file. Errors name the file and line.
+func Load(path string) (Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, err
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a scenario from TOML; name is used in error messages
+// ("name:line: ..."). Unknown keys and settings are errors, never ignored.
+func Parse(name string, data []byte) (Scenario, error) {
+	var f fileScenario
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return Scenario{}, tomlError(name, err)
+	}
+	at := func(key string) string { return fmt.Sprintf("%s:%d", name, lineOf(data, key)) }
+	sc := Scenario{Name: f.Name, Format: f.Format, Claim: f.Claim, Expected: check.Verdict(f.Expected),
+		Why: f.Why, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps}
+	var err error
+	if sc.Settings, err = parseSettings(f.Settings, at); err != nil {
+		return Scenario{}, err
+	}
+	if sc.Workload, err = f.Workload.spec(at); err != nil {
+		return Scenario{}, err
+	}
+	for i, s := range f.Skew {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("%s: skew[%d] %q is not a duration like 2s or -150ms", at("skew"), i, s)
+		}
+		sc.Skew = append(sc.Skew, d)
+	}
+	if err := sc.Validate(); err != nil {
+		return Scenario{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return sc, nil
+}
+
+func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
+	s := mailgen.Spec{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
+		Commands: w.Commands, ClientIPs: w.ClientIPs}
+	for _, d := range []struct {
+		key string
+		val string
+		dst *time.Duration
+	}{{"duration", w.Duration, &s.Duration}, {"idle", w.Idle, &s.Idle}} {
+		if d.val == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.val)
+		if err != nil || v < 0 {
+			return s, fmt.Errorf("%s: workload.%s %q is not a duration like 2m or 10s", at("workload."+d.key), d.key, d.val)
+		}
+		*d.dst = v
+	}
+	if s.Users < 1 || s.Deliveries < 0 || s.Sessions < 0 || s.Commands < 0 || s.Users > 10_000 {
+		return s, fmt.Errorf("%s: workload needs users >= 1 and no negative counts", at("workload.users"))
+	}
+	return s, nil
+}
+
+// tomlError turns go-toml's errors into "file:line: message".
+func tomlError(name string, err error) error {
+	var se *toml.StrictMissingError
+	if errors.As(err, &se) {
+		var msgs []string
+		for _, e := range se.Errors {
+			row, _ := e.Position()
+			msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q", name, row, strings.Join(e.Key(), ".")))
+		}
+		return errors.New(strings.Join(msgs, "\n"))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		return fmt.Errorf("%s:%d: %s", name, row, de.Error())
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+var tableLine = regexp.MustCompile(`^\s*\[([A-Za-z0-9_.-]+)\]\s*(#.*)?$`)
+
+// lineOf finds the line that sets a dotted key ("settings.mail_fsync"),
+// tracking [table] headers; 0 when it is not found.
+func lineOf(data []byte, key string) int {
+	table, leaf := "", key
+	if i := strings.LastIndex(key, "."); i >= 0 {
+		table, leaf = key[:i], key[i+1:]
+	}
+	keyLine := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(leaf) + `\s*=`)
+	cur := ""
+	for i, line := range strings.Split(string(data), "\n") {
+		if m := tableLine.FindStringSubmatch(line); m != nil {
+			cur = m[1]
+			continue
+		}
+		if cur == table && keyLine.MatchString(line) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// settingSetters apply one Dovecot setting by its dovecot.conf name.
+var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
+	"mmap_disable":     boolSetting(func(s *mailstore.Settings) *bool { return &s.MmapDisable }),
+	"mail_nfs_storage": boolSetting(func(s *mailstore.Settings) *bool { return &s.MailNFSStorage }),
+	"mail_nfs_index":   boolSetting(func(s *mailstore.Settings) *bool { return &s.MailNFSIndex }),
+	"dotlock_use_excl": boolSetting(func(s *mailstore.Settings) *bool { return &s.DotlockUseExcl }),
+	"mail_fsync": enumSetting(func(s *mailstore.Settings) *mailstore.FsyncMode { return &s.MailFsync },
+		map[string]mailstore.FsyncMode{"optimized": mailstore.FsyncOptimized, "always": mailstore.FsyncAlways, "never": mailstore.FsyncNever}),
+	"lock_method": enumSetting(func(s *mailstore.Settings) *mailstore.LockMethod { return &s.LockMethod },
+		map[string]mailstore.LockMethod{"fcntl": mailstore.LockFcntl, "flock": mailstore.LockFlock, "dotlock": mailstore.LockDotlock}),
+	"mail_max_lock_timeout": durationSetting(func(s *mailstore.Settings) *time.Duration { return &s.MailMaxLockTimeout }),
+}
+
+func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {
+	s := mailstore.DefaultSettings()
+	for _, key := range sortedKeys(m) {
+		set, ok := settingSetters[key]
+		if !ok {
+			return s, fmt.Errorf("%s: unknown setting %q (known: %s)", at("settings."+key), key, strings.Join(sortedKeys(settingSetters), ", "))
+		}
+		if err := set(&s, m[key]); err != nil {
+			return s, fmt.Errorf("%s: setting %s: %w", at("settings."+key), key, err)
+		}
+	}
+	return s, nil
+}
+
+func boolSetting(field func(*mailstore.Settings) *bool) func(*mailstore.Settings, any) error {
+	return func(s *mailstore.Settings, v any) error {
+		switch v := v.(type) {
+		case bool:
+			*field(s) = v
+		case string:
+			if v != "yes" && v != "no" {
+				return fmt.Errorf("want yes or no, got %q", v)
+			}
+			*field(s) = v == "yes"
+		default:
+			return fmt.Errorf("want yes or no, got %v", v)
+		}
+		return nil
+	}
+}
+
+func enumSetting[T any](field func(*mailstore.Settings) *T, values map[string]T) func(*mailstore.Settings, any) error {
+	return func(s *mailstore.Settings, v any) error {
+		str, _ := v.(string)
+		val, ok := values[str]
+		if !ok {
+			return fmt.Errorf("want one of %s, got %v", strings.Join(sortedKeys(values), ", "), v)
+		}
+		*field(s) = val
+		return nil
+	}
+}
+
+func durationSetting(field func(*mailstore.Settings) *time.Duration) func(*mailstore.Settings, any) error {
+	return func(s *mailstore.Settings, v any) error {
+		str, _ := v.(string)
+		d, err := time.ParseDuration(str)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration like 30s, got %v", v)
+		}
+		*field(s) = d
+		return nil
+	}
+}

@@ -1,0 +1,58 @@
+package scenarios_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/scenarios"
+)
+
+func TestLoadExample(t *testing.T) {
+	sc, err := scenarios.Load("../examples/maildir-nolock-skew.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Name != "maildir-nolock-skew" || sc.Hosts != 2 || len(sc.Skew) != 2 || sc.Skew[1].Seconds() != 3 ||
+		!sc.Settings.MmapDisable || sc.Settings.MailFsync != mailstore.FsyncAlways || !sc.Settings.DotlockUseExcl {
+		t.Fatalf("loaded %+v", sc)
+	}
+	if _, err := scenarios.Run(sc, scenarios.Options{Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const good = `name = "x"
+format = "maildir"
+expected = "CLEAN"
+hosts = 2
+routing = "random"
+
+[settings]
+mail_fsync = "never"
+
+[workload]
+users = 1
+duration = "10s"
+`
+
+func TestParseErrorsNameFileAndLine(t *testing.T) {
+	if _, err := scenarios.Parse("s.toml", []byte(good)); err != nil {
+		t.Fatalf("good file rejected: %v", err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{`mail_fsync = "never"`, `mail_fsync = "sometimes"`, `s.toml:8: setting mail_fsync: want one of always, never, optimized`},
+		{`mail_fsync = "never"`, `mail_fsnyc = "never"`, `s.toml:8: unknown setting "mail_fsnyc"`},
+		{`hosts = 2`, `hosts = 2
+colour = "blue"`, `s.toml:5: unknown key "colour"`},
+		{`duration = "10s"`, `duration = "ten seconds"`, `s.toml:12: workload.duration "ten seconds"`},
+		{`routing = "random"`, `routing = "dns"`, `routing "dns"`},
+		{`hosts = 2`, `hosts = "two"`, `s.toml:4:`},
+		{`users = 1`, `users = 0`, `s.toml:11: workload needs users >= 1`},
+	} {
+		_, err := scenarios.Parse("s.toml", []byte(strings.Replace(good, tc.from, tc.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s -> %s: error %v, want it to contain %q", tc.from, tc.to, err, tc.want)
+		}
+	}
+}
