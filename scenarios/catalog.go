@@ -35,14 +35,16 @@ func busyUsers() mailgen.Spec {
 var catalog = []Scenario{
 	{
 		Name: "maildir-director", Format: "maildir", Expected: check.Clean,
-		Claim: "Use Dovecot director for clustering. " + guideNotSupported,
+		ClaimIDs: []string{"director", "no-multi-server", "mmap-disable", "mail-fsync"},
+		Claim:    "Use Dovecot director for clustering. " + guideNotSupported,
 		Why: "Every user is pinned to one backend, so all of a user's processes share one NFS client " +
 			"and its caches: nothing another host did can be hidden by an attribute or lookup cache.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: busyUsers(),
 	},
 	{
 		Name: "maildir-random", Format: "maildir", Expected: check.Clean,
-		Claim: "Use Maildir mailbox format instead of sdbox/mdbox. Maildir is much more resistant to corruption.",
+		ClaimIDs: []string{"maildir-resistant"},
+		Claim:    "Use Maildir mailbox format instead of sdbox/mdbox. Maildir is much more resistant to corruption.",
 		Why: "Deliveries and IMAP sessions of one user land on both backends with Linux-default caching. " +
 			"Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an " +
 			"O_EXCL dotlock whose CREATE the server arbitrates. Taking that lock changes the Maildir " +

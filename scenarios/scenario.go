@@ -18,6 +18,8 @@ type Scenario struct {
 	Format string // mailbox format: "maildir"
 	// Claim is the sentence of the guide the scenario tests.
 	Claim string
+	// ClaimIDs name the guide's claims (Claims) it bears on.
+	ClaimIDs []string
 	// Expected is the verdict the guide implies.
 	Expected check.Verdict
 	// Why explains, in terms of the model, what should happen.
@@ -53,6 +55,11 @@ func (s Scenario) Validate() error {
 	}
 	if !slices.Contains([]string{"director", "source-ip", "random"}, s.Routing) {
 		return fmt.Errorf("scenario %s: routing %q is not director, source-ip or random", s.Name, s.Routing)
+	}
+	for _, id := range s.ClaimIDs {
+		if _, ok := ClaimByID(id); !ok {
+			return fmt.Errorf("scenario %s: unknown claim %q", s.Name, id)
+		}
 	}
 	if _, err := nfsclient.ParseOptions(s.Mount); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)

@@ -66,6 +66,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScenariosCmd(), newRunCmd())
+	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd())
 	return root
 }

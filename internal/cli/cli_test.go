@@ -111,3 +111,18 @@ func TestRunScenarioFile(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestGuideListsEveryClaim(t *testing.T) {
+	code, out, _ := run("guide", "--seeds", "2")
+	if code != ExitOK {
+		t.Fatal(code)
+	}
+	for _, want := range []string{"| Use Dovecot director for clustering. | maildir-director | CLEAN | CLEAN 2/2 |", "not simulated yet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("guide output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\n| "); n < 25 {
+		t.Errorf("guide printed %d rows, want one per claim (25+)", n)
+	}
+}

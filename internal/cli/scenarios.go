@@ -54,9 +54,11 @@ func newScenariosCmd() *cobra.Command {
 	return cmd
 }
 
+// clip shortens s to at most n characters (runes), marking the cut.
 func clip(s string, n int) string {
-	if len(s) <= n {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return string(r[:n-1]) + "…"
 }

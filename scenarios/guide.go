@@ -1,0 +1,92 @@
+package scenarios
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+)
+
+// Measured is a scenario's verdicts over several seeds, with its cost.
+type Measured struct {
+	Scenario  string                `json:"scenario"`
+	Expected  check.Verdict         `json:"expected_verdict"`
+	Seeds     int                   `json:"seeds"`
+	Verdicts  map[check.Verdict]int `json:"verdicts"`
+	RPCsPerOp float64               `json:"rpcs_per_op"`
+	// FirstBad is the first seed whose verdict differed from the expected
+	// one (0 and Agrees true when none did).
+	FirstBad uint64 `json:"first_bad_seed,omitempty"`
+	Agrees   bool   `json:"agrees"`
+}
+
+// GuideRow is one claim of the guide with the scenarios that test it.
+type GuideRow struct {
+	Claim     Claim      `json:"claim"`
+	Scenarios []Measured `json:"scenarios"`
+}
+
+// Measure runs sc with seeds 1..n on all cores.
+func Measure(sc Scenario, n int) (Measured, error) {
+	results := make([]*Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i], errs[i] = Run(sc, Options{Seed: uint64(i + 1), TraceLimit: 1})
+		}()
+	}
+	wg.Wait()
+	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{}, Agrees: true}
+	var rpcs, ops int
+	for i, r := range results {
+		if errs[i] != nil {
+			return m, errs[i]
+		}
+		m.Verdicts[r.Verdict]++
+		rpcs += r.RPCs
+		ops += r.Ops
+		if r.Verdict != sc.Expected && m.Agrees {
+			m.Agrees, m.FirstBad = false, r.Seed
+		}
+	}
+	if ops > 0 {
+		m.RPCsPerOp = float64(rpcs) / float64(ops)
+	}
+	return m, nil
+}
+
+// Guide measures every catalog scenario over seeds 1..n and lists the
+// guide's claims with the scenarios that bear on each (claims nothing tests
+// yet have none).
+func Guide(n int, progress func(done, total int)) ([]GuideRow, error) {
+	all := All()
+	measured := map[string]Measured{}
+	for i, sc := range all {
+		m, err := Measure(sc, n)
+		if err != nil {
+			return nil, err
+		}
+		measured[sc.Name] = m
+		if progress != nil {
+			progress(i+1, len(all))
+		}
+	}
+	var rows []GuideRow
+	for _, c := range Claims {
+		row := GuideRow{Claim: c, Scenarios: []Measured{}}
+		for _, sc := range all {
+			for _, id := range sc.ClaimIDs {
+				if id == c.ID {
+					row.Scenarios = append(row.Scenarios, measured[sc.Name])
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
