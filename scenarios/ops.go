@@ -41,6 +41,7 @@ func (r *runner) spawn(h *host.Host, i int, op mailgen.Op) {
 		if err != nil {
 			r.res.OpsFailed++
 			r.sched.Tracef("failed: %v", err)
+			r.model.Failed(op.User, string(op.Kind), err, r.sched.Trace().Len()-1)
 		}
 	})
 }

@@ -18,6 +18,7 @@ const (
 	Unreadable   Kind = "unreadable"    // listed at audit but its content cannot be read
 	UIDChanged   Kind = "uid-changed"   // a message was renumbered (clients re-download it)
 	EngineError  Kind = "engine-error"  // the engine logged an error and carried on
+	TempFail     Kind = "temp-fail"     // an operation failed; the client would retry
 	HarnessError Kind = "harness-error" // not about the system under test
 )
 

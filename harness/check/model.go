@@ -131,6 +131,13 @@ func (m *Model) Logged(user, text string, level mailstore.Level, step int) {
 	m.add(Finding{Kind: EngineError, User: user, Detail: level.String() + ": " + text, Steps: []int{step}})
 }
 
+// Failed records an operation that failed for the client: a delivery the
+// MTA must retry, an IMAP command answered NO. Nothing is lost by it, but it
+// is what users and operators notice first.
+func (m *Model) Failed(user, what string, err error, step int) {
+	m.add(Finding{Kind: TempFail, User: user, Detail: fmt.Sprintf("%s failed: %v", what, err), Steps: []int{step}})
+}
+
 // HarnessFailed records that the harness itself failed.
 func (m *Model) HarnessFailed(detail string) {
 	m.add(Finding{Kind: HarnessError, Detail: detail})

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -65,6 +66,9 @@ func TestModelFindings(t *testing.T) {
 			m.Logged("u", "Maildir uidlist dotlock overridden: x", mailstore.Critical, 4)
 			m.Logged("u", "just a warning", mailstore.Warning, 5)
 		}, []Kind{EngineError}, SelfHealed},
+		{"failed operation is noticed, not corruption", func(m *Model) {
+			m.Failed("u", "deliver <a>", errors.New("lock timeout"), 4)
+		}, []Kind{TempFail}, SelfHealed},
 		{"harness failure is unknown", func(m *Model) {
 			m.HarnessFailed("audit failed")
 		}, []Kind{HarnessError}, Unknown},
