@@ -2,6 +2,7 @@ package mailstore
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -54,10 +55,10 @@ func (m LockMethod) String() string {
 // Settings are the Dovecot settings that shape storage behaviour. Use
 // DefaultSettings for Dovecot 2.3.19's defaults; the zero value is not that.
 //
-// Honoured so far (by mailstore/maildir and mailstore/dotlock): MailFsync,
-// MailNFSStorage, DotlockUseExcl, MailMaxLockTimeout. Not yet honoured (no
-// index files exist yet): MmapDisable, MailNFSIndex, LockMethod, IndexMemory
-// — Maildir currently behaves as with INDEX=MEMORY.
+// All fields are honoured by mailstore/index, mailstore/maildir,
+// mailstore/sdbox and mailstore/dotlock, except VolatileDir and IterIndex,
+// which only matter for lock files and mailbox listing that the engines do
+// not model yet (they are carried so scenarios can state them).
 type Settings struct {
 	MailFsync          FsyncMode  // mail_fsync, default optimized
 	MmapDisable        bool       // mmap_disable, default no
@@ -68,6 +69,28 @@ type Settings struct {
 	MailMaxLockTimeout time.Duration
 	// IndexMemory is mail_location's INDEX=MEMORY.
 	IndexMemory bool
+	// IndexDir is mail_location's INDEX=<dir> ("%u" expands to the user);
+	// "" keeps index files beside the mail (Dovecot's default).
+	IndexDir string
+	// ListIndex is LISTINDEX=<fname or path>; "" is "dovecot.list.index"
+	// in the index root.
+	ListIndex string
+	// IterIndex is ITERINDEX (list mailboxes from the INDEX dir).
+	IterIndex bool
+	// VolatileDir is VOLATILEDIR=<dir> for host-local lock files.
+	VolatileDir string
+}
+
+// IndexRoot returns where user's index files live given the mail root
+// (INDEX=, with %u expanded), and false with INDEX=MEMORY.
+func (s Settings) IndexRoot(user, mailRoot string) (string, bool) {
+	switch {
+	case s.IndexMemory:
+		return "", false
+	case s.IndexDir == "":
+		return mailRoot, true
+	}
+	return strings.ReplaceAll(s.IndexDir, "%u", user), true
 }
 
 // DefaultSettings returns Dovecot 2.3.19's defaults.

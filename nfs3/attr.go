@@ -1,6 +1,9 @@
 package nfs3
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // File types (ftype3).
 const (
@@ -141,25 +144,51 @@ func EncodeWcc(e *Encoder, before *WccAttr, after *Fattr) {
 
 // Sattr is sattr3: which attributes a SETATTR/CREATE sets.
 type Sattr struct {
-	Mode  *uint32
-	Size  *uint64
-	Atime *time.Time // nil = don't change
-	Mtime *time.Time
+	Mode     *uint32
+	UID, GID *uint32
+	Size     *uint64
+	Atime    *time.Time // nil = don't change
+	Mtime    *time.Time
+	// AtimeNow and MtimeNow are SET_TO_SERVER_TIME; they win over Atime
+	// and Mtime.
+	AtimeNow, MtimeNow bool
 }
 
-// Encode appends sattr3. Times are always sent as SET_TO_CLIENT_TIME.
+// time_how values of sattr3.
+const (
+	dontChange      = 0
+	setToServerTime = 1
+	setToClientTime = 2
+)
+
+// Encode appends sattr3.
 func (s *Sattr) Encode(e *Encoder) {
 	encOpt32(e, s.Mode)
-	e.Bool(false) // uid
-	e.Bool(false) // gid
+	encOpt32(e, s.UID)
+	encOpt32(e, s.GID)
 	if s.Size != nil {
 		e.Bool(true)
 		e.Uint64(*s.Size)
 	} else {
 		e.Bool(false)
 	}
-	encTime(e, s.Atime)
-	encTime(e, s.Mtime)
+	encTime(e, s.Atime, s.AtimeNow)
+	encTime(e, s.Mtime, s.MtimeNow)
+}
+
+// DecodeSattr reads sattr3; a bad time_how sets the decoder's error.
+func DecodeSattr(d *Decoder) Sattr {
+	var s Sattr
+	s.Mode = decOpt32(d)
+	s.UID = decOpt32(d)
+	s.GID = decOpt32(d)
+	if d.Bool() {
+		v := d.Uint64()
+		s.Size = &v
+	}
+	s.Atime, s.AtimeNow = decTime(d)
+	s.Mtime, s.MtimeNow = decTime(d)
+	return s
 }
 
 func encOpt32(e *Encoder, v *uint32) {
@@ -171,11 +200,36 @@ func encOpt32(e *Encoder, v *uint32) {
 	e.Uint32(*v)
 }
 
-func encTime(e *Encoder, t *time.Time) {
-	if t == nil {
-		e.Uint32(0) // DONT_CHANGE
-		return
+func decOpt32(d *Decoder) *uint32 {
+	if !d.Bool() {
+		return nil
 	}
-	e.Uint32(2) // SET_TO_CLIENT_TIME
-	EncodeTime(e, *t)
+	v := d.Uint32()
+	return &v
+}
+
+func encTime(e *Encoder, t *time.Time, now bool) {
+	switch {
+	case now:
+		e.Uint32(setToServerTime)
+	case t == nil:
+		e.Uint32(dontChange)
+	default:
+		e.Uint32(setToClientTime)
+		EncodeTime(e, *t)
+	}
+}
+
+func decTime(d *Decoder) (*time.Time, bool) {
+	switch d.Uint32() {
+	case dontChange:
+		return nil, false
+	case setToServerTime:
+		return nil, true
+	case setToClientTime:
+		t := DecodeTime(d)
+		return &t, false
+	}
+	d.Fail(fmt.Errorf("xdr: bad time_how"))
+	return nil, false
 }

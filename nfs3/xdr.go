@@ -67,6 +67,14 @@ type Decoder struct {
 // Err returns the first decoding error.
 func (d *Decoder) Err() error { return d.err }
 
+// Fail records err as the decoding error unless one is already set, for
+// values that decode but are invalid (an unknown union arm).
+func (d *Decoder) Fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
 // Remaining returns the bytes not yet decoded.
 func (d *Decoder) Remaining() []byte { return d.B }
 

@@ -1,58 +1,87 @@
-// Package nfsserver is the simulated NFSv3 server: github.com/willscott/go-nfs
-// serving a simfs store, behind a dispatcher of our own.
+// Package nfsserver is the simulated NFSv3 server: MOUNT v3, NFSv3 and
+// NLM v4 on one connection, over a simfs store, with faults injected by a
+// harness/fault plan.
 //
-// What it simulates: a Linux-like NFSv3 server whose file handles name
-// inodes (8-byte inode number + 8-byte generation), so handles survive
-// rename and answer NFS3ERR_STALE after the last unlink; MOUNT with a real
-// EXPORT list; and RPC counts per client host and procedure.
+// What it simulates: a Linux-like knfsd + lockd. File handles name inodes
+// (8-byte inode number + 8-byte generation): they survive rename, answer
+// NFS3ERR_STALE after the last unlink and stay valid across Restart
+// (persistent handles); a forged handle names no live inode, LOOKUP ".."
+// of the root is the root and symlinks are never followed, so nothing
+// leaves the export. Attributes are real: fileid = inode, exact nlink,
+// distinct atime/mtime/ctime at the store's granularity, POSIX mode bits
+// with the type in its own field. Every modifying procedure returns
+// wcc_data with pre-op attributes, so a client tells its own changes from
+// others'. UNSTABLE writes stay in server memory until COMMIT; Restart
+// loses them and changes the write verifier.
 //
-// The dispatcher (conn.go) sits between each client connection and go-nfs.
-// It reads RPC records itself (RFC 5531 record marking, multi-fragment
-// records joined), counts every call, rejects wrong RPC/program versions,
-// unknown programs and procedures with correct RPC errors, checks the
-// leading arguments of forwarded calls (GARBAGE_ARGS instead of a huge
-// allocation in go-nfs's decoder) and answers some procedures itself — one
-// file per procedure, listed in route.go:
+// The dispatcher (conn.go, dispatch.go) sits between each client
+// connection and github.com/willscott/go-nfs. It reads RPC records
+// (multi-fragment joined), counts every call per host and procedure,
+// answers RPC errors per RFC 5531 (RPC version, auth flavor, program,
+// version with PROG_MISMATCH range, procedure), applies faults, and
+// serves the calls below itself, one file per procedure, against the
+// simfs inode-level API; go-nfs keeps what it gets right:
 //
-//   - MOUNT EXPORT, DUMP, UMNTALL (missing in go-nfs)
-//   - NFS LINK (go-nfs decodes it wrongly)
-//   - NFS SETATTR (go-nfs takes SET_TO_SERVER_TIME from time.Now)
+//	program  procedure          served by   why
+//	NFS      NULL               go-nfs      correct as is
+//	NFS      GETATTR..COMMIT    nfsserver   go-nfs sends atime=mtime=ctime, drops pre-op
+//	         (all 21 others)                attributes (CREATE/MKDIR/LINK/COMMIT),
+//	                                        answers WRITE FILE_SYNC always, COMMIT is a
+//	                                        no-op, EXCLUSIVE create is NOTSUPP, GUARDED
+//	                                        and MKDIR are check-then-act, LINK is
+//	                                        mis-decoded, RMDIR removes files, READDIR is
+//	                                        quadratic and uses path-based handles
+//	MOUNT    NULL, MNT, UMNT    go-nfs      correct (MNT calls our Handler.Mount and
+//	                                        ToHandle, so the root handle is ours)
+//	MOUNT    DUMP, UMNTALL,     nfsserver   missing in go-nfs; libnfs calls EXPORT
+//	         EXPORT
+//	NLM      NULL, TEST, LOCK,  nfsserver   go-nfs has no NLM
+//	         CANCEL, UNLOCK,
+//	         FREE_ALL
+//	NLM      _MSG, _RES,        (none)      PROC_UNAVAIL: no callbacks; blocked LOCKs
+//	         GRANTED, SHARE...              are polled (see nlm_lock.go)
 //
-// Everything else goes to go-nfs unchanged; its replies pass back through
-// the dispatcher, which fixes go-nfs's off-by-one accept_stat numbering.
+// Replies go-nfs writes pass back through the dispatcher, which fixes its
+// off-by-one accept_stat numbering.
 //
 // # Usage
 //
-//	store := simfs.New(simfs.Options{Now: clock.Now})
-//	srv := nfsserver.New(store, nfsserver.Options{WriteVerifier: verf})
+//	store := simfs.New(simfs.Options{Now: func() time.Time { return epoch.Add(clock.Now()) }})
+//	srv := nfsserver.New(store, nfsserver.Options{WriteVerifier: verf, Clock: clock,
+//		Epoch: epoch, Faults: fault.New(plan, seed), DRC: false})
 //	defer srv.Close()
 //	conn, err := srv.Dial("host1") // in-memory; speak ONC RPC on it
 //	...
+//	srv.Restart()
 //	fmt.Println(srv.Stats().Count("host1", "NFS", "WRITE"))
 //
-// Serve(l) accepts real connections (TCP) for `nfsmail serve`.
+// Serve(l) accepts real connections (TCP) for `nfsmail serve`, which uses
+// NewWallClock; that is the only wall-clock code in the package.
 //
 // # Determinism
 //
 // Handles, file ids and timestamps come from simfs (sequential inode
-// numbers, the caller's clock); the write verifier from Options; readdir
-// cookie verifiers are hashes of the listing; statistics are sorted. go-nfs
-// runs goroutines per connection, so replies are reproducible only when the
-// caller keeps one RPC in flight at a time, as the simulation does. go-nfs's
-// process-wide logger is silenced on first use of New.
+// numbers, the caller's clock); write verifiers from Options.WriteVerifier
+// and the restart count; readdir cookies are the store's entry sequence
+// numbers; fault probabilities from the engine's seeded stream; statistics
+// are sorted. Calls the dispatcher serves run one at a time (Server.exec),
+// so pre-op and post-op attributes bracket exactly one change. Replies are
+// reproducible when the caller keeps one RPC in flight, as the simulation
+// does.
 //
 // # Faults
 //
-// None yet. The dispatcher is where they will go: it sees every request
-// and every reply record, so lost replies, delays and injected errors can
-// be applied per call.
-//
-// # Known gaps (inherited from go-nfs for the procedures it serves)
-//
-// Attributes report atime = ctime = mtime (ctime-only changes such as
-// rename, link or chmod are invisible on the wire) and Go's mode type bits;
-// WRITE always answers FILE_SYNC and COMMIT does nothing; CREATE EXCLUSIVE
-// answers NFS3ERR_NOTSUPP; GUARDED CREATE and MKDIR are check-then-act;
-// REMOVE and RMDIR share code (RMDIR removes files) and map ENOTEMPTY to
-// NFS3ERR_IO, as does RENAME.
+// For every call the dispatcher asks Options.Faults (host, "NFS.WRITE",
+// the target's path, virtual time) and applies: Delay (Clock.Charge),
+// DropReply (executed, reply never sent; on a Dial connection the client's
+// next Read fails at once with a timeout error, errors.Is(err,
+// os.ErrDeadlineExceeded), so it retransmits without waiting), Duplicate
+// (executed twice, both replies sent), Status (answered without
+// executing; the error wraps fault.ErrInjected), Restart, LoseLock and
+// DoubleGrant (NLM LOCK). Without Options.DRC a retransmitted
+// non-idempotent call is executed again (REMOVE -> NOENT, GUARDED CREATE
+// or LINK -> EXIST after success); with it the cached reply is replayed
+// (key: host, XID, program, version, procedure, checksum of the first 256
+// bytes; bounded, cleared by Restart). A plan's granularity sets the
+// store's timestamp granularity (1s like old servers).
 package nfsserver

@@ -10,12 +10,18 @@ import (
 	nfs "github.com/willscott/go-nfs"
 	"github.com/willscott/go-nfs-client/nfs/rpc"
 	"github.com/willscott/go-nfs-client/nfs/xdr"
+
+	"github.com/nfsmail/nfsmail/nfs3"
 )
 
 // junkCall is a well-formed call header followed by args.
 func junkCall(prog, proc uint32, args []byte) []byte {
 	var b bytes.Buffer
-	hdr := rpc.Header{Rpcvers: 2, Prog: prog, Vers: 3, Proc: proc, Cred: rpc.AuthNull, Verf: rpc.AuthNull}
+	vers := uint32(3)
+	if prog == progNLM {
+		vers = 4
+	}
+	hdr := rpc.Header{Rpcvers: 2, Prog: prog, Vers: vers, Proc: proc, Cred: rpc.AuthNull, Verf: rpc.AuthNull}
 	_ = xdr.Write(&b, uint32(9))
 	_ = xdr.Write(&b, uint32(0))
 	_ = xdr.Write(&b, hdr)
@@ -44,7 +50,7 @@ func junk(root []byte) [][]byte {
 	}
 	var fh bytes.Buffer
 	_ = xdr.Write(&fh, root)
-	for _, prog := range []uint32{progNFS, progMount} {
+	for _, prog := range []uint32{progNFS, progMount, progNLM} {
 		for proc := uint32(0); proc < 23; proc++ {
 			for i := 0; i < 8; i++ {
 				args := randBytes(rng.IntN(80))
@@ -100,13 +106,35 @@ func FuzzDispatch(f *testing.F) {
 	s := New(newStore(), Options{})
 	defer s.Close()
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		c, err := parseCall(rec)
-		if err != nil {
-			return
-		}
-		reply, forward := s.dispatch("fuzz", c)
-		if !forward && len(reply) < 12 {
-			t.Fatalf("short reply %x", reply)
-		}
+		fuzzOne(t, s, rec)
 	})
+}
+
+// fuzzOne decodes rec as a call and, if it is one we serve, runs it: the
+// reply must be a whole accepted reply and no procedure may panic.
+func fuzzOne(t *testing.T, s *Server, rec []byte) {
+	hdr, d, err := nfs3.DecodeCall(rec)
+	if err != nil {
+		return
+	}
+	c := &call{CallHeader: hdr, args: d.Remaining(), host: "fuzz"}
+	_, proc, errReply := lookupProc(c)
+	if errReply != nil {
+		if len(errReply) < 16 {
+			t.Fatalf("short error reply %x", errReply)
+		}
+		return
+	}
+	if proc.serve == nil {
+		return
+	}
+	s.exec.Lock()
+	reply := s.run(c, proc)
+	s.exec.Unlock()
+	if len(reply) < 28 {
+		t.Fatalf("short reply %x", reply)
+	}
+	if st := s.Stats(); st.Panics != 0 {
+		t.Fatalf("procedure %s panicked: %s", proc.name, st.LastPanic)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	billy "github.com/go-git/go-billy/v5"
 	nfs "github.com/willscott/go-nfs"
 
+	"github.com/nfsmail/nfsmail/nfs3"
 	"github.com/nfsmail/nfsmail/nfsserver/simfs"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -19,12 +20,14 @@ const (
 	fhSize = 64
 	// handleLen is the length of our handles: inode number + generation.
 	handleLen = 16
-	// handleLimit is what HandleLimit reports. Handles cost nothing here,
-	// but go-nfs caps READDIR(PLUS) replies at HandleLimit()/2 entries.
+	// handleLimit is what HandleLimit reports; handles cost nothing here.
 	handleLimit = 1 << 20
 )
 
-// errBadHandle: a handle that is not one of ours (NFS3ERR_BADHANDLE).
+// errBadHandle: a handle that is not one of ours (NFS3ERR_BADHANDLE). A
+// forged handle of the right length names no live inode of the right
+// generation and gets NFS3ERR_STALE, so no handle reaches outside the
+// store.
 var errBadHandle = errors.New("nfsserver: malformed file handle")
 
 // handler is our nfs.Handler. File handles name inodes: 8 bytes inode
@@ -34,16 +37,12 @@ var errBadHandle = errors.New("nfsserver: malformed file handle")
 type handler struct {
 	fs    *simfs.FS
 	billy *simfs.Billy
-	dirs  listingCache
 }
 
-var (
-	_ nfs.Handler        = (*handler)(nil)
-	_ nfs.CachingHandler = (*handler)(nil)
-)
+var _ nfs.Handler = (*handler)(nil)
 
 func newHandler(fsys *simfs.FS) *handler {
-	return &handler{fs: fsys, billy: fsys.Billy(), dirs: newListingCache(fsys)}
+	return &handler{fs: fsys, billy: fsys.Billy()}
 }
 
 // Mount accepts the export "/" (also spelt "").
@@ -101,6 +100,13 @@ func (h *handler) InvalidateHandle(billy.Filesystem, []byte) error { return nil 
 
 // HandleLimit is large; see handleLimit.
 func (h *handler) HandleLimit() int { return handleLimit }
+
+// encodeHandle appends a's handle as nfs_fh3 without allocating.
+func encodeHandle(e *nfs3.Encoder, a simfs.Attr) {
+	e.Uint32(handleLen)
+	e.Uint64(uint64(a.Ino))
+	e.Uint64(a.Generation)
+}
 
 func makeHandle(a simfs.Attr) []byte {
 	fh := make([]byte, handleLen)

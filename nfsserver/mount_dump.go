@@ -1,9 +1,12 @@
 package nfsserver
 
+import "github.com/nfsmail/nfsmail/nfs3"
+
 // mountDump serves MOUNTPROC3_DUMP (RFC 1813 5.2.2), which go-nfs lacks:
-// the server keeps no mount list, so the list is empty.
+// the server keeps no mount list (mounts are stateless), so the list is
+// empty.
 func mountDump(*Server, *call) ([]byte, error) {
-	var w xdrWriter
-	w.bool(false)
-	return w.b, nil
+	var e nfs3.Encoder
+	e.Bool(false)
+	return e.B, nil
 }

@@ -4,89 +4,62 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/nfsmail/nfsmail/nfs3"
 	"github.com/nfsmail/nfsmail/nfsserver/simfs"
 )
 
-// nfsSetattr serves NFSPROC3_SETATTR (RFC 1813 3.3.2) so that
-// SET_TO_SERVER_TIME reads the store's virtual clock (go-nfs uses
-// time.Now) and the guard compares the ctime clients were sent:
+// nfsSetattr serves SETATTR (RFC 1813 3.3.2). SET_TO_SERVER_TIME reads
+// the store's (virtual) clock; the guard compares the ctime clients were
+// sent.
 //
 //	SETATTR3args: nfs_fh3 object; sattr3 new_attributes;
 //	              sattrguard3 guard (bool check; nfstime3 obj_ctime)
 //	SETATTR3res:  nfsstat3; wcc_data obj_wcc
 func nfsSetattr(s *Server, c *call) ([]byte, error) {
-	r := xdrReader{b: c.args}
-	fh := r.opaque(fhSize)
-	sa := readSattr(&r)
-	guarded := r.bool()
-	var sec, nsec uint32
+	d := c.decoder()
+	fh := d.Opaque(nfs3.MaxFileHandle)
+	sa := nfs3.DecodeSattr(d)
+	guarded := d.Bool()
+	var guard nfs3.Fattr
 	if guarded {
-		sec, nsec = r.uint32(), r.uint32()
+		guard.Ctime = nfs3.DecodeTime(d)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if err := done(d); err != nil {
+		return nil, err
 	}
-	ino, herr := s.h.ino(fh)
-	pre := s.attrOf(ino, herr)
-	err := herr
-	if err == nil && guarded {
-		ct := wireAttr(pre.a).Ctime
-		if ct.Seconds != sec || ct.Nseconds != nsec {
-			err = errNotSync
-		}
+	ino, err := s.resolve(c, fh)
+	p := s.preOp(ino)
+	if err == nil && guarded && !sameTime(fattr(p.a).Ctime, guard.Ctime) {
+		err = errNotSync
 	}
 	if err == nil {
-		_, err = s.fs.SetAttr(ino, sa)
+		_, err = s.fs.SetAttr(ino, storeSattr(sa))
 	}
-	var w xdrWriter
-	w.uint32(uint32(statusOf(err)))
-	wcc(&w, pre, s.attrOf(ino, herr))
-	return w.b, nil
+	var e nfs3.Encoder
+	encodeStatus(&e, err)
+	s.wcc(&e, p, ino)
+	return e.B, nil
 }
 
-// time_how values of sattr3.
-const (
-	dontChange      = 0
-	setToServerTime = 1
-	setToClientTime = 2
-)
-
-// readSattr decodes sattr3 (RFC 1813 2.6) into a simfs.SetAttr.
-func readSattr(r *xdrReader) simfs.SetAttr {
-	var sa simfs.SetAttr
-	if r.bool() {
-		m := modeOf(r.uint32())
-		sa.Mode = &m
+// storeSattr converts sattr3 to the store's SetAttr.
+func storeSattr(sa nfs3.Sattr) simfs.SetAttr {
+	out := simfs.SetAttr{UID: sa.UID, GID: sa.GID, Atime: sa.Atime, Mtime: sa.Mtime,
+		AtimeNow: sa.AtimeNow, MtimeNow: sa.MtimeNow}
+	if sa.Mode != nil {
+		m := modeOf(*sa.Mode)
+		out.Mode = &m
 	}
-	if r.bool() {
-		v := r.uint32()
-		sa.UID = &v
+	if sa.Size != nil {
+		v := int64(min(*sa.Size, uint64(simfs.MaxFileSize)+1))
+		out.Size = &v
 	}
-	if r.bool() {
-		v := r.uint32()
-		sa.GID = &v
-	}
-	if r.bool() {
-		v := int64(min(r.uint64(), uint64(simfs.MaxFileSize)+1))
-		sa.Size = &v
-	}
-	sa.Atime, sa.AtimeNow = readTimeHow(r)
-	sa.Mtime, sa.MtimeNow = readTimeHow(r)
-	return sa
+	return out
 }
 
-func readTimeHow(r *xdrReader) (*time.Time, bool) {
-	switch r.uint32() {
-	case dontChange:
-		return nil, false
-	case setToServerTime:
-		return nil, true
-	case setToClientTime:
-		t := time.Unix(int64(r.uint32()), int64(r.uint32()))
-		return &t, false
-	}
-	r.fail()
-	return nil, false
+// hasMeta reports whether sa sets anything besides the mode.
+func hasMeta(sa nfs3.Sattr) bool {
+	return sa.UID != nil || sa.GID != nil || sa.Size != nil || sa.Atime != nil || sa.Mtime != nil ||
+		sa.AtimeNow || sa.MtimeNow
 }
 
 // modeOf converts POSIX mode bits to io/fs bits.
@@ -102,4 +75,10 @@ func modeOf(m uint32) fs.FileMode {
 		mode |= fs.ModeSticky
 	}
 	return mode
+}
+
+// sameTime compares times as nfstime3 (seconds and nanoseconds on the
+// wire), which is what the client saw.
+func sameTime(a, b time.Time) bool {
+	return a.Unix() == b.Unix() && a.Nanosecond() == b.Nanosecond()
 }

@@ -1,86 +1,66 @@
 package nfsserver
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"errors"
 
-// RPC constants (RFC 5531).
-const (
-	rpcVersion = 2
-
-	msgCall  = 0
-	msgReply = 1
-
-	msgAccepted = 0
-	msgDenied   = 1
-
-	acceptSuccess      = 0
-	acceptProgUnavail  = 1
-	acceptProgMismatch = 2
-	acceptProcUnavail  = 3
-	acceptGarbageArgs  = 4
-	acceptSystemErr    = 5
-
-	rejectRPCMismatch = 0
-
-	maxAuthBody = 400
+	"github.com/nfsmail/nfsmail/harness/fault"
+	"github.com/nfsmail/nfsmail/nfs3"
 )
 
-// call is a decoded RPC call header plus its undecoded arguments.
+// errGarbage marks arguments that do not decode (GARBAGE_ARGS).
+var errGarbage = errors.New("nfsserver: garbage arguments")
+
+// call is one RPC call being served.
 type call struct {
-	xid, rpcvers     uint32
-	prog, vers, proc uint32
-	credFlavor       uint32
-	cred             []byte
-	args             []byte
+	nfs3.CallHeader
+	args []byte // the procedure's arguments
+	host string
+	// inject, if set, is a fault's status: the procedure answers it
+	// instead of executing (reporting attributes as usual).
+	inject error
+	// lockFault is a LoseLock or DoubleGrant fault for NLM LOCK.
+	lockFault fault.Kind
 }
 
-// parseCall decodes the call header of rec. It fails (and the connection
-// is closed) when rec is not a complete call header.
-func parseCall(rec []byte) (*call, error) {
-	r := xdrReader{b: rec}
-	c := &call{xid: r.uint32()}
-	if r.uint32() != msgCall {
-		return nil, errGarbage
+// decoder returns a decoder over the arguments.
+func (c *call) decoder() *nfs3.Decoder { return &nfs3.Decoder{B: c.args} }
+
+// done checks that the arguments decoded (GARBAGE_ARGS otherwise).
+func done(d *nfs3.Decoder) error {
+	if d.Err() != nil {
+		return errGarbage
 	}
-	c.rpcvers, c.prog, c.vers, c.proc = r.uint32(), r.uint32(), r.uint32(), r.uint32()
-	c.credFlavor = r.uint32()
-	c.cred = r.opaque(maxAuthBody)
-	r.uint32() // verifier flavor
-	r.opaque(maxAuthBody)
-	if r.err != nil {
-		return nil, r.err
-	}
-	c.args = r.b
-	return c, nil
+	return nil
 }
 
-// acceptedReply builds an accepted reply with a null verifier.
+// Replies the dispatcher builds are whole messages: 4 bytes reserved for
+// the record mark (filled in by conn.sendMsg), then the reply.
+
+// acceptedReply builds an accepted reply carrying body.
 func acceptedReply(xid, stat uint32, body []byte) []byte {
-	w := xdrWriter{b: make([]byte, 0, 24+len(body))}
-	w.uint32(xid)
-	w.uint32(msgReply)
-	w.uint32(msgAccepted)
-	w.uint32(0) // AUTH_NONE verifier
-	w.uint32(0)
-	w.uint32(stat)
-	w.b = append(w.b, body...)
-	return w.b
+	e := nfs3.Encoder{B: make([]byte, 0, 28+len(body))}
+	nfs3.EncodeAcceptedReply(&e, xid, stat)
+	e.B = append(e.B, body...)
+	return e.B
 }
 
-// progMismatchReply reports the supported version range.
 func progMismatchReply(xid, low, high uint32) []byte {
-	var w xdrWriter
-	w.uint32(low)
-	w.uint32(high)
-	return acceptedReply(xid, acceptProgMismatch, w.b)
+	var e nfs3.Encoder
+	nfs3.EncodeProgMismatch(&e, xid, low, high)
+	return e.B
 }
 
-// rpcMismatchReply rejects a call whose RPC version is not 2.
 func rpcMismatchReply(xid uint32) []byte {
-	var w xdrWriter
-	for _, v := range []uint32{xid, msgReply, msgDenied, rejectRPCMismatch, rpcVersion, rpcVersion} {
-		w.uint32(v)
-	}
-	return w.b
+	var e nfs3.Encoder
+	nfs3.EncodeRPCMismatch(&e, xid)
+	return e.B
+}
+
+func authErrorReply(xid, stat uint32) []byte {
+	var e nfs3.Encoder
+	nfs3.EncodeAuthError(&e, xid, stat)
+	return e.B
 }
 
 // fixAcceptStat corrects go-nfs's accept_stat numbering in place: its enum
@@ -88,8 +68,8 @@ func rpcMismatchReply(xid uint32) []byte {
 // out one too low (upstream issue #154). go-nfs always sends a null
 // verifier, so accept_stat sits at byte 20.
 func fixAcceptStat(rec []byte) {
-	if len(rec) < 24 || binary.BigEndian.Uint32(rec[4:]) != msgReply ||
-		binary.BigEndian.Uint32(rec[8:]) != msgAccepted || binary.BigEndian.Uint32(rec[16:]) != 0 {
+	if len(rec) < 24 || binary.BigEndian.Uint32(rec[4:]) != nfs3.MsgReply ||
+		binary.BigEndian.Uint32(rec[8:]) != nfs3.ReplyAccepted || binary.BigEndian.Uint32(rec[16:]) != 0 {
 		return
 	}
 	switch st := binary.BigEndian.Uint32(rec[20:]); st {

@@ -20,8 +20,13 @@ var verf = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
 
 func newServer(t *testing.T) (*Server, *clock) {
 	t.Helper()
+	return newServerOpts(t, Options{WriteVerifier: verf})
+}
+
+func newServerOpts(t *testing.T, opts Options) (*Server, *clock) {
+	t.Helper()
 	c := &clock{t: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
-	s := New(simfs.New(simfs.Options{Now: c.Now}), Options{WriteVerifier: verf})
+	s := New(simfs.New(simfs.Options{Now: c.Now}), opts)
 	t.Cleanup(func() { _ = s.Close() })
 	return s, c
 }
@@ -255,8 +260,11 @@ func TestRPCErrors(t *testing.T) {
 		read[uint32](t, r) != 3 || read[uint32](t, r) != 3 {
 		t.Fatalf("NFSv4 NULL: %d", st)
 	}
-	if st, _ := c.call(100021, 4, 0, nil); st != acceptProgUnavail {
-		t.Fatalf("NLM: %d", st)
+	if st, _ := c.call(100024, 1, 0, nil); st != acceptProgUnavail {
+		t.Fatalf("NSM: %d", st)
+	}
+	if st, _ := c.call(progNLM, 4, 0, nil); st != acceptSuccess {
+		t.Fatalf("NLM NULL: %d", st)
 	}
 	if st, _ := c.call(progNFS, 3, 22, nil); st != acceptProcUnavail {
 		t.Fatalf("proc 22: %d", st)
@@ -271,7 +279,7 @@ func TestRPCErrors(t *testing.T) {
 	if !bytes.Equal(rec[4:24], []byte{0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2}) {
 		t.Fatalf("RPC version 1: reply %x", rec)
 	}
-	if _, st := getattr(t, c, []byte{1, 2, 3}); st != nfs.NFSStatusStale {
+	if _, st := getattr(t, c, []byte{1, 2, 3}); st != nfs.NFSStatusBadHandle {
 		t.Fatalf("bad handle: %v", st)
 	}
 }

@@ -1,6 +1,7 @@
 package nfsserver
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 )
@@ -9,6 +10,12 @@ import (
 type Stats struct {
 	// Calls is sorted by Host, then Prog, Proc and Vers.
 	Calls []CallCount
+	// Replays counts replies the duplicate request cache replayed.
+	Replays uint64
+	// Panics counts procedures that panicked (a server bug; the client got
+	// SYSTEM_ERR); LastPanic is the last panic value.
+	Panics    uint64
+	LastPanic string
 }
 
 // CallCount counts the calls of one procedure from one host, whether
@@ -45,8 +52,24 @@ type statKey struct {
 }
 
 type statTable struct {
-	mu     sync.Mutex
-	counts map[statKey]uint64
+	mu       sync.Mutex
+	counts   map[statKey]uint64
+	replays  uint64 // replies the DRC replayed
+	panics   uint64 // procedure panics turned into SYSTEM_ERR
+	lastPain string
+}
+
+func (t *statTable) replayed() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.replays++
+}
+
+func (t *statTable) panicked(r any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.panics++
+	t.lastPain = fmt.Sprint(r)
 }
 
 func (t *statTable) add(host string, prog, vers, proc uint32) {
@@ -66,6 +89,7 @@ func (t *statTable) snapshot() Stats {
 		calls = append(calls, CallCount{Host: k.host, Program: pn, Procedure: cn,
 			Prog: k.prog, Vers: k.vers, Proc: k.proc, Count: n})
 	}
+	st := Stats{Replays: t.replays, Panics: t.panics, LastPanic: t.lastPain}
 	t.mu.Unlock()
 	sort.Slice(calls, func(i, j int) bool {
 		a, b := calls[i], calls[j]
@@ -80,5 +104,6 @@ func (t *statTable) snapshot() Stats {
 		}
 		return a.Vers < b.Vers
 	})
-	return Stats{Calls: calls}
+	st.Calls = calls
+	return st
 }

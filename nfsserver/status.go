@@ -4,48 +4,61 @@ import (
 	"errors"
 	"io/fs"
 
-	nfs "github.com/willscott/go-nfs"
-
+	"github.com/nfsmail/nfsmail/harness/fault"
+	"github.com/nfsmail/nfsmail/nfs3"
 	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// errStale is the error of a handle whose inode is gone.
+var (
+	errStale  = vfs.ErrStale
+	errNotDir = vfs.ErrNotDir
 )
 
 // Errors of our own procedures that have no vfs sentinel.
 var (
 	errNotSync     = errors.New("nfsserver: guard ctime mismatch")
 	errNameTooLong = errors.New("nfsserver: name too long")
+	errTooSmall    = errors.New("nfsserver: reply buffer too small")
+	errBadCookie   = errors.New("nfsserver: bad readdir cookie")
 )
 
-// statusOf maps an error to the nfsstat3 a server reports for it.
-func statusOf(err error) nfs.NFSStatus {
-	switch {
-	case err == nil:
-		return nfs.NFSStatusOk
-	case errors.Is(err, errBadHandle):
-		return nfs.NFSStatusBadHandle
-	case errors.Is(err, errNotSync):
-		return nfs.NFSStatusNotSync
-	case errors.Is(err, errNameTooLong):
-		return nfs.NFSStatusNameTooLong
-	case errors.Is(err, vfs.ErrStale):
-		return nfs.NFSStatusStale
-	case errors.Is(err, fs.ErrNotExist):
-		return nfs.NFSStatusNoEnt
-	case errors.Is(err, fs.ErrExist):
-		return nfs.NFSStatusExist
-	case errors.Is(err, vfs.ErrNotEmpty):
-		return nfs.NFSStatusNotEmpty
-	case errors.Is(err, vfs.ErrNotDir):
-		return nfs.NFSStatusNotDir
-	case errors.Is(err, vfs.ErrIsDir):
-		return nfs.NFSStatusIsDir
-	case errors.Is(err, fs.ErrInvalid):
-		return nfs.NFSStatusInval
-	case errors.Is(err, fs.ErrPermission):
-		return nfs.NFSStatusAccess
-	case errors.Is(err, vfs.ErrNoSpace):
-		return nfs.NFSStatusNoSPC
-	case errors.Is(err, vfs.ErrUnsupported):
-		return nfs.NFSStatusNotSupp
+var statusTable = []struct {
+	err error
+	st  nfs3.Status
+}{
+	{errBadHandle, nfs3.ErrBadHandle}, {errNotSync, nfs3.ErrNotSync}, {errNameTooLong, nfs3.ErrNameLong},
+	{errTooSmall, nfs3.ErrTooSmall}, {errBadCookie, nfs3.ErrBadCookie},
+	{vfs.ErrStale, nfs3.ErrStale}, {fs.ErrNotExist, nfs3.ErrNoEnt}, {fs.ErrExist, nfs3.ErrExist},
+	{vfs.ErrNotEmpty, nfs3.ErrNotEmpty}, {vfs.ErrNotDir, nfs3.ErrNotDir}, {vfs.ErrIsDir, nfs3.ErrIsDir},
+	{fs.ErrInvalid, nfs3.ErrInval}, {fs.ErrPermission, nfs3.ErrAccess}, {vfs.ErrNoSpace, nfs3.ErrNoSpc},
+	{vfs.ErrUnsupported, nfs3.ErrNotSupp},
+}
+
+// statusOf maps an error to the nfsstat3 a server reports for it; an
+// injected fault reports its own status.
+func statusOf(err error) nfs3.Status {
+	if err == nil {
+		return nfs3.OK
 	}
-	return nfs.NFSStatusIO
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Status != nfs3.OK {
+		return fe.Status
+	}
+	for _, m := range statusTable {
+		if errors.Is(err, m.err) {
+			return m.st
+		}
+	}
+	return nfs3.ErrIO
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

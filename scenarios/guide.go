@@ -14,10 +14,27 @@ type Measured struct {
 	Seeds     int                   `json:"seeds"`
 	Verdicts  map[check.Verdict]int `json:"verdicts"`
 	RPCsPerOp float64               `json:"rpcs_per_op"`
-	// FirstBad is the first seed whose verdict differed from the expected
-	// one (0 and Agrees true when none did).
+	// Agrees says whether the seeds bear the expectation out (see Agrees);
+	// FirstBad is a seed to replay when they do not.
 	FirstBad uint64 `json:"first_bad_seed,omitempty"`
 	Agrees   bool   `json:"agrees"`
+}
+
+// Agrees decides whether verdicts over many seeds bear out an expected
+// verdict. A safe setup (expected CLEAN) must be CLEAN for every seed. An
+// unsafe one (expected SELF-HEALED or CORRUPTED) must reach that verdict for
+// at least one seed and never exceed it; CLEAN seeds are fine, since a
+// hazard need not strike every time. UNKNOWN never agrees.
+func Agrees(expected check.Verdict, verdicts map[check.Verdict]int) bool {
+	if verdicts[check.Unknown] > 0 {
+		return false
+	}
+	for v, n := range verdicts {
+		if n > 0 && v.Severity() > expected.Severity() {
+			return false
+		}
+	}
+	return expected == check.Clean || verdicts[expected] > 0
 }
 
 // GuideRow is one claim of the guide with the scenarios that test it.
@@ -41,7 +58,7 @@ func Measure(sc Scenario, n int) (Measured, error) {
 		}()
 	}
 	wg.Wait()
-	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{}, Agrees: true}
+	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{}}
 	var rpcs, ops int
 	for i, r := range results {
 		if errs[i] != nil {
@@ -50,10 +67,11 @@ func Measure(sc Scenario, n int) (Measured, error) {
 		m.Verdicts[r.Verdict]++
 		rpcs += r.RPCs
 		ops += r.Ops
-		if r.Verdict != sc.Expected && m.Agrees {
-			m.Agrees, m.FirstBad = false, r.Seed
+		if m.FirstBad == 0 && (r.Verdict.Severity() > sc.Expected.Severity() || (sc.Expected == check.Clean && r.Verdict != check.Clean)) {
+			m.FirstBad = r.Seed
 		}
 	}
+	m.Agrees = Agrees(sc.Expected, m.Verdicts)
 	if ops > 0 {
 		m.RPCsPerOp = float64(rpcs) / float64(ops)
 	}

@@ -91,13 +91,13 @@ func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m
 	if c.Kind == mailgen.Store {
 		err := box.Store(m.UID, c.Flags)
 		if err == nil {
-			r.model.Stored(user, m.MessageID, c.Flags, r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, c.Flags))
+			r.model.Stored(user, m.MessageID, m.UID, c.Flags, r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, c.Flags))
 		}
 		return ignoreExpunged(err)
 	}
 	err := box.Expunge(m.UID)
 	if err == nil {
-		r.model.Expunged(user, m.MessageID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
+		r.model.Expunged(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
 	}
 	return ignoreExpunged(err)
 }

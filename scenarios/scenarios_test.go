@@ -52,25 +52,44 @@ func TestSameSeedSameRun(t *testing.T) {
 	}
 }
 
+// TestCatalogVerdicts measures every catalog scenario over many seeds: a
+// safe setup must stay CLEAN for all of them, an unsafe one must reach its
+// expected verdict and never exceed it.
 func TestCatalogVerdicts(t *testing.T) {
 	for _, sc := range scenarios.All() {
 		t.Run(sc.Name, func(t *testing.T) {
-			count := map[check.Verdict]int{}
-			for seed := range uint64(*seeds) {
-				res, err := scenarios.Run(sc, scenarios.Options{Seed: seed})
-				if err != nil {
-					t.Fatal(err)
-				}
-				count[res.Verdict]++
-				if res.Verdict != sc.Expected {
-					t.Errorf("seed %d: verdict %s, expected %s; findings %v; replay: %s", seed, res.Verdict, sc.Expected, res.Findings, res.Replay)
-				}
-				if res.Ops == 0 || res.RPCs == 0 {
-					t.Fatalf("seed %d did nothing: %d ops, %d RPCs", seed, res.Ops, res.RPCs)
-				}
+			m, err := scenarios.Measure(sc, *seeds)
+			if err != nil {
+				t.Fatal(err)
 			}
-			t.Logf("%s over %d seeds: %v", sc.Name, *seeds, count)
+			t.Logf("%s over %d seeds: %v, %.1f RPCs/op", sc.Name, m.Seeds, m.Verdicts, m.RPCsPerOp)
+			if !m.Agrees {
+				t.Errorf("%s: expected %s, measured %v; replay: nfsmail run %s --seed %d", sc.Name, sc.Expected, m.Verdicts, sc.Name, m.FirstBad)
+			}
+			if m.RPCsPerOp == 0 {
+				t.Errorf("%s did no NFS work", sc.Name)
+			}
 		})
+	}
+}
+
+func TestAgrees(t *testing.T) {
+	for _, tc := range []struct {
+		expected check.Verdict
+		got      map[check.Verdict]int
+		want     bool
+	}{
+		{check.Clean, map[check.Verdict]int{check.Clean: 20}, true},
+		{check.Clean, map[check.Verdict]int{check.Clean: 19, check.SelfHealed: 1}, false},
+		{check.SelfHealed, map[check.Verdict]int{check.Clean: 18, check.SelfHealed: 2}, true},
+		{check.SelfHealed, map[check.Verdict]int{check.Clean: 20}, false},
+		{check.SelfHealed, map[check.Verdict]int{check.SelfHealed: 5, check.Corrupted: 1}, false},
+		{check.Corrupted, map[check.Verdict]int{check.Clean: 3, check.SelfHealed: 3, check.Corrupted: 1}, true},
+		{check.Corrupted, map[check.Verdict]int{check.Corrupted: 3, check.Unknown: 1}, false},
+	} {
+		if got := scenarios.Agrees(tc.expected, tc.got); got != tc.want {
+			t.Errorf("Agrees(%s, %v) = %v, want %v", tc.expected, tc.got, got, tc.want)
+		}
 	}
 }
 

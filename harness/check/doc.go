@@ -30,3 +30,17 @@ func ParseVerdict(s string) (Verdict, bool) {
 	}
 	return "", false
 }
+
+// Severity orders verdicts: CLEAN 0, SELF-HEALED 1, CORRUPTED 2; UNKNOWN
+// (no verdict) is 3, above everything, so it never passes for another.
+func (v Verdict) Severity() int {
+	switch v {
+	case Clean:
+		return 0
+	case SelfHealed:
+		return 1
+	case Corrupted:
+		return 2
+	}
+	return 3
+}

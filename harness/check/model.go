@@ -65,16 +65,34 @@ func (m *Model) Delivered(user, id string, uid mailstore.UID, step int) {
 	}
 }
 
-// Stored records a successful flag change.
-func (m *Model) Stored(user, id string, flags mailstore.Flags, step int) {
-	x := m.box(user).msg(id)
+// resolve names the message a client acted on: by its Message-ID when the
+// client's SELECT could read it, else by the UID the model last saw it under.
+func (b *mailbox) resolve(id string, uid mailstore.UID) string {
+	if id == "" {
+		return b.byUID[uid]
+	}
+	return id
+}
+
+// Stored records a successful flag change of message id (or, when the
+// client could not read it, of whatever message uid names).
+func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags, step int) {
+	b := m.box(user)
+	if id = b.resolve(id, uid); id == "" {
+		return
+	}
+	x := b.msg(id)
 	x.flags, x.stored = flags, true
 	x.steps = append(x.steps, step)
 }
 
-// Expunged records a successful expunge.
-func (m *Model) Expunged(user, id string, step int) {
-	x := m.box(user).msg(id)
+// Expunged records a successful expunge, resolved as Stored does.
+func (m *Model) Expunged(user, id string, uid mailstore.UID, step int) {
+	b := m.box(user)
+	if id = b.resolve(id, uid); id == "" {
+		return
+	}
+	x := b.msg(id)
 	x.expunged = true
 	x.steps = append(x.steps, step)
 }

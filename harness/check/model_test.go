@@ -20,7 +20,7 @@ func TestModelFindings(t *testing.T) {
 	}{
 		{"clean", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Stored("u", "<a>", mailstore.Seen, 2)
+			m.Stored("u", "<a>", 1, mailstore.Seen, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen)}, 3)
 		}, nil, Clean},
 		{"lost", func(m *Model) {
@@ -29,12 +29,12 @@ func TestModelFindings(t *testing.T) {
 		}, []Kind{Lost}, Corrupted},
 		{"expunged is not lost", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Expunged("u", "<a>", 2)
+			m.Expunged("u", "<a>", 1, 2)
 			m.Audit("u", nil, 3)
 		}, nil, Clean},
 		{"resurrected", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Expunged("u", "<a>", 2)
+			m.Expunged("u", "<a>", 1, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
 		}, []Kind{Resurrected}, Corrupted},
 		{"duplicated", func(m *Model) {
@@ -52,9 +52,14 @@ func TestModelFindings(t *testing.T) {
 		}, []Kind{UIDChanged}, SelfHealed},
 		{"flags lost", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Stored("u", "<a>", mailstore.Flagged, 2)
+			m.Stored("u", "<a>", 1, mailstore.Flagged, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
 		}, []Kind{FlagsLost}, Corrupted},
+		{"expunge of an unreadable message resolves by UID", func(m *Model) {
+			m.Delivered("u", "<a>", 7, 1)
+			m.Expunged("u", "", 7, 2)
+			m.Audit("u", nil, 3)
+		}, nil, Clean},
 		{"unacked delivery may be missing", func(m *Model) {
 			m.Observed("u", []mailstore.Mail{mail(1, "<x>", 0)}, 1)
 			m.Audit("u", nil, 3)

@@ -22,11 +22,22 @@
 //     data assumes size changes are its own.
 //   - READDIRPLUS priming attribute and lookup caches, or READDIR with
 //     nordirplus.
-//   - Locks: with nolock they are local to the host; locking is a cache
+//   - Write-back: UNSTABLE WRITEs kept until a COMMIT returns the same write
+//     verifier; a changed verifier (server restart) resends them.
+//   - Retransmission: a lost reply is waited for timeo and the same request
+//     (same XID) sent again; hard mounts retry forever, soft ones return EIO
+//     after retrans retries. A re-executed non-idempotent request answers
+//     what the server answers the second time (ENOENT after a REMOVE that
+//     happened), as on Linux without a duplicate request cache.
+//   - Locks: with nolock they are local to the host; otherwise the server's
+//     NLM service arbitrates (blocking requests poll, grace-period denials
+//     wait 5 s; Reclaim re-sends held locks after a server restart, and a
+//     crash tells the server to free the host's locks). Locking is a cache
 //     coherence point (flush before, drop caches after) either way.
 //
-// Not yet modelled: lost replies and retransmission (timeo, retrans,
-// soft/hard), NLM locking across hosts, UNSTABLE write verifiers.
+// Not modelled: byte-range locks (every lock is whole-file, which is what
+// Dovecot takes), the GRANTED callback, delegations (NFSv4 only), page-sized
+// write rounding.
 //
 // # Usage
 //

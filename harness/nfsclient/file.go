@@ -24,7 +24,8 @@ type file struct {
 	flag   int
 	off    int64
 	closed bool
-	locks  bool // holds a lock
+	locks  bool   // holds a lock
+	id     uint64 // open-file number: the lock owner
 }
 
 var _ vfs.File = (*file)(nil)
@@ -68,6 +69,9 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 	}
 	if f.flag&(vfs.O_WRONLY) != 0 {
 		return 0, pathErr("read", f.name, fs.ErrPermission)
+	}
+	if f.ino.attr.IsDir() {
+		return 0, pathErr("read", f.name, vfs.ErrIsDir)
 	}
 	f.m.begin()
 	if f.m.opts.NoAC {
@@ -367,7 +371,7 @@ func (f *file) Close() error {
 	}
 	f.closed = true
 	if f.locks {
-		f.m.locks.release(f)
+		f.unlockAll()
 	}
 	if f.ino.stale {
 		f.ino.wbuf = nil

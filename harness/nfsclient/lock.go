@@ -49,8 +49,7 @@ var _ vfs.Locker = (*file)(nil)
 // written back; after a lock is granted every cached attribute and page of
 // the file is dropped, so the next read sees the server's data. With nolock
 // the lock excludes only processes on this host: other hosts never see it.
-// Without nolock the lock needs the server's NLM service, which the
-// simulated server does not offer yet: the request fails with ENOLCK.
+// Otherwise the server's NLM service arbitrates between all hosts.
 func (f *file) Lock(typ vfs.LockType, wait bool) error {
 	if err := f.check("fcntl"); err != nil {
 		return err
@@ -59,19 +58,15 @@ func (f *file) Lock(typ vfs.LockType, wait bool) error {
 	if err := f.m.flush(f.ino, nfs3.Unstable); err != nil {
 		return pathErr("fcntl", f.name, err)
 	}
-	if !f.m.opts.NoLock {
-		return pathErr("fcntl", f.name, vfs.ErrNoLocks)
+	var err error
+	if f.m.opts.NoLock {
+		err = f.localLock(typ, wait)
+	} else {
+		err = f.nlmLock(typ, wait)
 	}
-	for typ != vfs.Unlock && f.m.locks.conflict(f.ino, f, typ) {
-		if !wait {
-			return pathErr("fcntl", f.name, vfs.ErrWouldBlock)
-		}
-		f.m.clock.Sleep(lockPoll)
-		if f.closed {
-			return pathErr("fcntl", f.name, fs.ErrClosed)
-		}
+	if err != nil {
+		return pathErr("fcntl", f.name, err)
 	}
-	f.m.locks.set(f, typ)
 	f.locks = typ != vfs.Unlock
 	if typ != vfs.Unlock {
 		f.ino.attrAt = never
@@ -80,4 +75,28 @@ func (f *file) Lock(typ vfs.LockType, wait bool) error {
 		}
 	}
 	return nil
+}
+
+func (f *file) localLock(typ vfs.LockType, wait bool) error {
+	for typ != vfs.Unlock && f.m.locks.conflict(f.ino, f, typ) {
+		if !wait {
+			return vfs.ErrWouldBlock
+		}
+		f.m.clock.Sleep(lockPoll)
+		if f.closed {
+			return fs.ErrClosed
+		}
+	}
+	f.m.locks.set(f, typ)
+	return nil
+}
+
+// unlockAll releases f's locks when it is closed.
+func (f *file) unlockAll() {
+	if f.m.opts.NoLock {
+		f.m.locks.release(f)
+		return
+	}
+	f.m.nlmCall(f, vfs.Unlock, false, false)
+	f.m.nlmGranted(f, vfs.Unlock)
 }

@@ -49,6 +49,10 @@ type Mount struct {
 	verf        uint64 // EXCLUSIVE create verifier sequence
 	locks       lockTable
 	onRPC       func(name string)
+	fileID      uint64 // open files so far: lock owners
+	nlmHeld     map[*file]nlmHeld
+	nlmCookie   uint64
+	nsmState    int32 // the status monitor's state number: odd while up
 }
 
 var (
@@ -70,7 +74,7 @@ func Dial(conn net.Conn, cfg Config) (*Mount, error) {
 	}
 	m := &Mount{
 		t: newTransport(conn, cfg.Host, 0), opts: cfg.Options, clock: cfg.Clock, host: cfg.Host,
-		inodes: map[string]*inode{}, dentries: map[dkey]dentry{}, onRPC: cfg.OnRPC,
+		inodes: map[string]*inode{}, dentries: map[dkey]dentry{}, onRPC: cfg.OnRPC, nsmState: 1,
 	}
 	if m.opts.NoAC {
 		m.opts.ACRegMin, m.opts.ACRegMax, m.opts.ACDirMin, m.opts.ACDirMax = 0, 0, 0, 0
@@ -123,6 +127,9 @@ func (m *Mount) Counts() map[string]int {
 func (m *Mount) Crash() {
 	m.DropCaches()
 	m.locks = lockTable{}
+	if !m.opts.NoLock {
+		m.rebooted()
+	}
 }
 
 // DropCaches forgets every cached attribute, name and page (echo 3 >

@@ -24,7 +24,8 @@ func (m *Mount) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, err
 	if err != nil {
 		return nil, pathErr("open", name, err)
 	}
-	return &file{m: m, ino: ino, name: name, flag: flag}, nil
+	m.fileID++
+	return &file{m: m, ino: ino, name: name, flag: flag, id: m.fileID}, nil
 }
 
 func (m *Mount) open(name string, flag int, perm fs.FileMode) (*inode, error) {
@@ -267,6 +268,9 @@ func (m *Mount) Link(oldname, newname string) error {
 		ino, err := m.resolve(oldname)
 		if err != nil {
 			return err
+		}
+		if ino.attr.IsDir() {
+			return fs.ErrPermission // the VFS refuses hard links to directories
 		}
 		dir, base, err := m.walkParent(newname)
 		if err != nil {

@@ -14,11 +14,19 @@ import (
 )
 
 // clock is a manual virtual clock shared by the server and the clients.
-type clock struct{ t time.Duration }
+type clock struct {
+	t       time.Duration
+	onSleep func() // what "other processes" do while a caller sleeps
+}
 
 func (c *clock) Now() time.Duration     { return c.t }
 func (c *clock) Charge(d time.Duration) { c.t += d }
-func (c *clock) Sleep(d time.Duration)  { c.t += d }
+func (c *clock) Sleep(d time.Duration) {
+	c.t += d
+	if c.onSleep != nil {
+		c.onSleep()
+	}
+}
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 

@@ -21,7 +21,7 @@ func cmdMount(e *Env, t testing.TB, td *datadriven.TestData) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	conn, err := e.srv.Dial(name)
+	conn, err := e.server().Dial(name)
 	if err != nil {
 		return "", err
 	}

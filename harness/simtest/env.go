@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailstore/dotlock"
 	"github.com/nfsmail/nfsmail/nfsserver"
@@ -29,7 +30,9 @@ func (c *clock) Sleep(d time.Duration)  { c.t += d }
 // Env is one script's world.
 type Env struct {
 	clk   *clock
-	srv   *nfsserver.Server
+	srv   *nfsserver.Server // created by the first mount (or server)
+	plan  fault.Plan        // rules declared before it
+	drc   bool
 	hosts map[string]*host
 	files map[string]vfs.File
 	locks map[string]*dotlock.Lock
@@ -44,12 +47,22 @@ type host struct {
 	pid   int
 }
 
-// NewEnv returns an empty world: a server and no hosts.
+// NewEnv returns an empty world; the server starts with the first mount.
 func NewEnv() *Env {
-	e := &Env{clk: &clock{}, hosts: map[string]*host{}, files: map[string]vfs.File{}, locks: map[string]*dotlock.Lock{}}
-	store := simfs.New(simfs.Options{Now: func() time.Time { return Epoch.Add(e.clk.t) }})
-	e.srv = nfsserver.New(store, nfsserver.Options{WriteVerifier: [8]byte{'s', 'i', 'm', 't', 'e', 's', 't'}})
-	return e
+	return &Env{clk: &clock{}, hosts: map[string]*host{}, files: map[string]vfs.File{}, locks: map[string]*dotlock.Lock{}}
+}
+
+// server starts the NFS server with the fault rules declared so far.
+func (e *Env) server() *nfsserver.Server {
+	if e.srv == nil {
+		store := simfs.New(simfs.Options{Now: func() time.Time { return Epoch.Add(e.clk.t) }})
+		opts := nfsserver.Options{WriteVerifier: [8]byte{'s', 'i', 'm', 't', 'e', 's', 't'}, DRC: e.drc}
+		if len(e.plan.Rules) > 0 {
+			opts.Faults = fault.New(e.plan, 1)
+		}
+		e.srv = nfsserver.New(store, opts)
+	}
+	return e.srv
 }
 
 // Close stops the server.
@@ -57,7 +70,9 @@ func (e *Env) Close() {
 	for _, h := range e.hosts {
 		h.mount.Close()
 	}
-	e.srv.Close()
+	if e.srv != nil {
+		e.srv.Close()
+	}
 }
 
 type command func(e *Env, t testing.TB, td *datadriven.TestData) (string, error)

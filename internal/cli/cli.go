@@ -1,6 +1,3 @@
-// Package cli implements the nfsmail command line: one file per subcommand,
-// all reachable through Run so tests and main share one path. Results go to
-// stdout, progress and hints to stderr; --json output only ever gains fields.
 package cli
 
 import (
@@ -66,6 +63,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd())
+	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd(), newServeCmd(), newBenchCmd(), newMountCmd(), newDovecotCmd(), newFidelityCmd())
 	return root
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,7 +95,7 @@ func printResult(w io.Writer, sc scenarios.Scenario, res *scenarios.Result, trac
 	for p := range res.RPCCounts {
 		procs = append(procs, p)
 	}
-	slices.SortFunc(procs, func(a, b string) int { return res.RPCCounts[b] - res.RPCCounts[a] })
+	slices.SortFunc(procs, func(a, b string) int { return cmp.Or(res.RPCCounts[b]-res.RPCCounts[a], strings.Compare(a, b)) })
 	for _, p := range procs {
 		fmt.Fprintf(w, " %s %d", p, res.RPCCounts[p])
 	}

@@ -4,10 +4,14 @@
 // "<sec>.M<usec>P<pid>.<host>,S=<size>,W=<vsize>[:2,<flags>]", UIDs kept in
 // dovecot-uidlist (version 3) under the dovecot-uidlist.lock dotlock.
 //
-// The index is in memory per Mailbox, as with INDEX=MEMORY: it holds what
-// this session has shown its client, and the uidlist is reconciled against
-// it as maildir_sync_index does, so an expunged file that comes back is
-// logged as "Expunged message reappeared" and gets a new UID.
+// The index is Dovecot's dovecot.index* (mailstore/index) in the Maildir
+// root or the INDEX= directory, taken under its sync lock after the
+// uidlist lock; with INDEX=MEMORY it is in memory per Mailbox. The
+// uidlist is reconciled against it as maildir_sync_index does, so an
+// expunged file that comes back is logged as "Expunged message reappeared"
+// and gets a new UID. The maildir extension header (directory check times
+// and mtimes) stays in memory per Mailbox, so a new session starts with a
+// full scan.
 //
 // # Usage
 //
@@ -33,7 +37,7 @@
 // "Expunged message reappeared", "Filename keeps changing", duplicates and
 // broken names in new/ and cur/.
 //
-// Not modelled yet: dovecot-keywords (keywords), Dovecot index files,
+// Not modelled yet: dovecot-keywords (keywords), index extensions,
 // maildir_very_dirty_syncs and maildir_empty_new (both "no"), tmp/ cleanup,
 // the dovecot-uidvalidity file (uidvalidity is the host clock), the
 // index-header fast path of the uidlist refresh, and POP3 extensions.

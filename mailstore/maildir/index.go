@@ -2,6 +2,8 @@ package maildir
 
 import (
 	"slices"
+
+	"github.com/nfsmail/nfsmail/mailstore/index"
 	"strings"
 	"time"
 
@@ -64,10 +66,32 @@ type indexSync struct {
 	fullRescan bool
 	failed     bool
 	curUpdate  bool
+	lock       *index.Sync // the on-disk index's sync lock (nil: INDEX=MEMORY)
 }
 
-func (m *Mailbox) indexSyncBegin(run *syncRun) *indexSync {
-	return &indexSync{m: m, run: run, v: m.view.clone()}
+// indexSyncBegin starts an index sync: with on-disk indexes it takes the
+// index sync lock (after the uidlist lock, Dovecot's order) and starts
+// from the index as it is now.
+func (m *Mailbox) indexSyncBegin(run *syncRun) (*indexSync, error) {
+	ix := &indexSync{m: m, run: run}
+	if m.index != nil {
+		s, err := m.index.Begin()
+		if err != nil {
+			return nil, err
+		}
+		ix.lock = s
+		m.view = viewOf(s.Map())
+	}
+	ix.v = m.view.clone()
+	return ix, nil
+}
+
+// rollback releases the index sync lock of an abandoned sync.
+func (ix *indexSync) rollback() {
+	if ix != nil && ix.lock != nil {
+		ix.lock.Rollback()
+		ix.lock = nil
+	}
 }
 
 // sync walks the uidlist records in UID order against the view. ret 0
@@ -234,6 +258,14 @@ func (ix *indexSync) commit(dropRecent bool) {
 		ix.v.firstRecentUID = ix.v.nextUID
 	}
 	m.view = ix.v
+	if ix.lock != nil {
+		s := ix.lock
+		ix.lock = nil
+		old := s.Map()
+		if err := s.Commit(mapOf(ix.v, old).Diff(old)); err == nil {
+			m.view = viewOf(m.index.Map())
+		}
+	}
 }
 
 // nextAfter returns the first assigned record with a UID above prev.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -17,6 +18,7 @@ type Mailbox struct {
 	newDir, curDir, tmpDir string
 
 	uidlist *uidlist
+	index   *index.Index // nil with INDEX=MEMORY
 	view    view
 	hdr     maildirHdr
 	gen     nameGen
@@ -57,6 +59,9 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 		}
 	}
 	m.uidlist = newUidlist(m)
+	if err := m.openIndex(user); err != nil {
+		return nil, fmt.Errorf("maildir: open %s: %w", user, err)
+	}
 	m.opened = true
 	return m, nil
 }

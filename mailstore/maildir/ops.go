@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
-	"github.com/nfsmail/nfsmail/mailstore/dotlock"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -18,6 +17,9 @@ const resyncRetryCount = 10 // MAILDIR_RESYNC_RETRY_COUNT
 func (m *Mailbox) Sync() ([]mailstore.Mail, error) {
 	m.dropRecent = true
 	if err := m.sync(syncOpts{fullRead: true}); err != nil {
+		return nil, fmt.Errorf("maildir: sync: %w", err)
+	}
+	if err := m.refreshView(); err != nil {
 		return nil, fmt.Errorf("maildir: sync: %w", err)
 	}
 	return m.mails(), nil
@@ -42,6 +44,11 @@ func (m *Mailbox) Expunge(uid mailstore.UID) error {
 	return nil
 }
 
+// errNotApplied: the sync that should have applied a flag change or
+// expunge never reached the message's dovecot-uidlist record (this
+// process's view of the uidlist lacks it); the IMAP client gets NO.
+var errNotApplied = errors.New("change not applied: the message's dovecot-uidlist record was not reached by the sync")
+
 func (m *Mailbox) change(c *change) error {
 	if _, ok := m.view.find(c.uid); !ok {
 		return mailstore.ErrExpunged
@@ -59,7 +66,7 @@ func (m *Mailbox) change(c *change) error {
 		if _, ok := m.view.find(c.uid); !ok {
 			return mailstore.ErrExpunged
 		}
-		return fmt.Errorf("change not applied (uidlist lock busy?): %w", dotlock.ErrTimeout)
+		return errNotApplied
 	}
 	return nil
 }

@@ -37,6 +37,10 @@ func newMachine(t *rapid.T) *machine {
 	m.h.env.Settings.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{
 		mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "mail_fsync")
 	m.h.env.Settings.DotlockUseExcl = rapid.Bool().Draw(t, "dotlock_use_excl")
+	m.h.env.Settings.IndexMemory = rapid.Bool().Draw(t, "index_memory")
+	m.h.env.Settings.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")
+	m.h.env.Settings.LockMethod = rapid.SampledFrom([]mailstore.LockMethod{
+		mailstore.LockFcntl, mailstore.LockFlock, mailstore.LockDotlock}).Draw(t, "lock_method")
 	m.mb = m.h.open(t)
 	return m
 }

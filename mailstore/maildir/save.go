@@ -89,6 +89,7 @@ func (m *Mailbox) commitSave(tmpName, dest string, flags syncFlags) (uint32, err
 			return 0, err
 		}
 		defer m.uidlist.unlock() // the lock saveSyncIndex kept
+		defer ix.rollback()      // (runs first) unless committed
 	}
 	err = m.moveToNew(tmpPath, dest)
 	if locked {
@@ -130,8 +131,13 @@ func (m *Mailbox) saveSyncIndex() (uint32, *indexSync, error) {
 		u.unlock()
 		return 0, nil, err
 	}
-	ix := m.indexSyncBegin(nil)
+	ix, err := m.indexSyncBegin(nil)
+	if err != nil {
+		u.unlock()
+		return 0, nil, err
+	}
 	if ix.sync(true) < 0 {
+		ix.rollback()
 		u.unlock()
 		return 0, nil, errIndexSync
 	}

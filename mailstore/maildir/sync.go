@@ -82,7 +82,10 @@ func (s *syncRun) context(forced bool, findUID *uint32) (lost bool, err error) {
 	}
 	var ix *indexSync
 	if !m.syncingCommit && (s.locked || lockFailure) {
-		ix = m.indexSyncBegin(s)
+		if ix, err = m.indexSyncBegin(s); err != nil {
+			return false, err
+		}
+		defer ix.rollback()
 	}
 	if newChanged || curChanged {
 		if err := s.scan(curChanged, why); err != nil {

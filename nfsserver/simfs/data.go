@@ -37,6 +37,9 @@ func (f *FS) Write(ino Ino, off int64, data []byte) (Attr, error) {
 	if err := f.writeAt(n, off, data); err != nil {
 		return Attr{}, inoErr("write", ino, "", err)
 	}
+	if n.dirty && len(data) > 0 { // a stable write is stable under unstable data too
+		n.stable = put(n.stable, off, data)
+	}
 	return n.attr(), nil
 }
 
@@ -104,6 +107,7 @@ func (f *FS) setMeta(n *inode, s SetAttr) {
 		n.mtime = f.truncate(*s.Mtime)
 	}
 	n.ctime = now
+	n.hasVerf = false
 }
 
 // regular returns the live regular file ino.
@@ -145,12 +149,18 @@ func (f *FS) writeAt(n *inode, off int64, data []byte) error {
 	if off > MaxFileSize || int64(len(data)) > MaxFileSize-off {
 		return vfs.ErrNoSpace
 	}
-	if end := off + int64(len(data)); end > int64(len(n.data)) {
-		n.data = grow(n.data, int(end))
-	}
-	copy(n.data[off:], data)
+	n.data = put(n.data, off, data)
 	f.touch(n)
 	return nil
+}
+
+// put writes data into b at off, growing b with zeros as needed.
+func put(b []byte, off int64, data []byte) []byte {
+	if end := off + int64(len(data)); end > int64(len(b)) {
+		b = grow(b, int(end))
+	}
+	copy(b[off:], data)
+	return b
 }
 
 // truncateNode sets the size of a regular file and its mtime and ctime.
@@ -163,13 +173,20 @@ func (f *FS) truncateNode(n *inode, size int64) error {
 	case size > MaxFileSize:
 		return vfs.ErrNoSpace
 	}
-	if size <= int64(len(n.data)) {
-		n.data = n.data[:size:size]
-	} else {
-		n.data = grow(n.data, int(size))
+	n.data = resize(n.data, size)
+	if n.dirty {
+		n.stable = resize(n.stable, size)
 	}
 	f.touch(n)
 	return nil
+}
+
+// resize truncates or zero-extends b to size.
+func resize(b []byte, size int64) []byte {
+	if size <= int64(len(b)) {
+		return b[:size:size]
+	}
+	return grow(b, int(size))
 }
 
 // grow extends b with zeros to length size.

@@ -65,6 +65,7 @@ type FS struct {
 	nextIno Ino
 	nextGen uint64
 	tempSeq uint64
+	dirty   map[Ino]*inode // files holding unstable writes
 	billy   *Billy
 }
 
@@ -78,8 +79,14 @@ type inode struct {
 	data     []byte            // regular files
 	target   string            // symlinks
 	entries  map[string]dirent // directories
-	cookie   uint64            // last directory cookie handed out
-	links    []link            // names of this inode, oldest first
+	stable   []byte            // regular files with unstable data: the stable content
+	dirty    bool              // data holds writes not yet committed
+	verf     [8]byte           // EXCLUSIVE create verifier, until the first SETATTR
+	hasVerf  bool
+	cookie   uint64  // last directory cookie handed out
+	list     []*slot // directories: entries in cookie order
+	dead     int     // dead slots in list
+	links    []link  // names of this inode, oldest first
 	atime    time.Time
 	mtime    time.Time
 	ctime    time.Time
@@ -88,6 +95,7 @@ type inode struct {
 type dirent struct {
 	n      *inode
 	cookie uint64
+	slot   *slot
 }
 
 type link struct {
@@ -101,7 +109,8 @@ func New(opts Options) *FS {
 	if opts.Now == nil {
 		panic("simfs: harness internal error: Options.Now is required")
 	}
-	f := &FS{opts: opts, inodes: make(map[Ino]*inode), nextIno: RootIno, nextGen: 1}
+	f := &FS{opts: opts, inodes: make(map[Ino]*inode), nextIno: RootIno, nextGen: 1,
+		dirty: make(map[Ino]*inode)}
 	f.root = f.alloc(TypeDir, 0o755)
 	f.root.nlink = 2
 	f.billy = &Billy{fs: f}
@@ -175,8 +184,7 @@ func (f *FS) child(op string, d *inode, name string) (*inode, error) {
 
 // addEntry links n into d under name and updates nlink, links and d's times.
 func (f *FS) addEntry(d *inode, name string, n *inode) {
-	d.cookie++
-	d.entries[name] = dirent{n: n, cookie: d.cookie}
+	d.insert(name, n)
 	n.links = append(n.links, link{dir: d, name: name})
 	if n.typ == TypeDir {
 		n.nlink = 2
@@ -190,7 +198,7 @@ func (f *FS) addEntry(d *inode, name string, n *inode) {
 // dropEntry unlinks name from d; an inode left without names dies.
 func (f *FS) dropEntry(d *inode, name string) {
 	n := d.entries[name].n
-	delete(d.entries, name)
+	d.unlink(name)
 	for i, l := range n.links {
 		if l.dir == d && l.name == name {
 			n.links = append(n.links[:i:i], n.links[i+1:]...)
@@ -206,6 +214,7 @@ func (f *FS) dropEntry(d *inode, name string) {
 	f.touch(d)
 	if n.nlink == 0 {
 		delete(f.inodes, n.ino)
+		delete(f.dirty, n.ino)
 	} else {
 		n.ctime = f.now()
 	}

@@ -2,7 +2,6 @@ package simfs
 
 import (
 	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/nfsmail/nfsmail/vfs"
@@ -257,16 +256,8 @@ func (f *FS) ReadDir(dir Ino, cookie uint64, max int) (ents []DirEntry, eof bool
 	if err != nil {
 		return nil, false, err
 	}
-	for name, e := range d.entries {
-		if e.cookie > cookie {
-			ents = append(ents, DirEntry{Name: name, Cookie: e.cookie, Attr: e.n.attr()})
-		}
-	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Cookie < ents[j].Cookie })
-	if max > 0 && len(ents) > max {
-		return ents[:max], false, nil
-	}
-	return ents, true, nil
+	ents, eof = d.after(cookie, max)
+	return ents, eof, nil
 }
 
 // PathOf returns a current path of a live inode, slash-separated and

@@ -83,9 +83,8 @@ func replaceable(src, dst *inode, toDir Ino, toName string) error {
 
 // move relinks src from sd/fromName to td/toName (which is free).
 func (f *FS) move(src, sd *inode, fromName string, td *inode, toName string) {
-	delete(sd.entries, fromName)
-	td.cookie++
-	td.entries[toName] = dirent{n: src, cookie: td.cookie}
+	sd.unlink(fromName)
+	td.insert(toName, src)
 	for i, l := range src.links {
 		if l.dir == sd && l.name == fromName {
 			src.links[i] = link{dir: td, name: toName}

@@ -47,15 +47,17 @@ func (f *FS) Rename(oldname, newname string) error {
 
 // renameCheck resolves both names and applies rename(2)'s error rules.
 func (f *FS) renameCheck(oldname, newname string) (odir *inode, obase string, ndir *inode, nbase string, err error) {
+	// Both parents are resolved before either last component, as
+	// rename(2) does: a bad new parent is ENOTDIR even if oldname is missing.
 	if odir, obase, err = f.lookupParent(oldname); err != nil {
+		return
+	}
+	if ndir, nbase, err = f.lookupParent(newname); err != nil {
 		return
 	}
 	n := odir.children[obase]
 	if n == nil {
 		err = fs.ErrNotExist
-		return
-	}
-	if ndir, nbase, err = f.lookupParent(newname); err != nil {
 		return
 	}
 	if n.isDir() && n.isAncestorOf(ndir) {

@@ -1,0 +1,106 @@
+package nfsclient_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+func lockFile(t *testing.T, fsys vfs.FS, name string) vfs.File {
+	t.Helper()
+	f, err := fsys.OpenFile(name, vfs.O_RDWR|vfs.O_CREATE, 0o644)
+	must(t, err)
+	return f
+}
+
+// With a lock service, fcntl locks exclude processes on other hosts; with
+// nolock they only exclude processes on the same host.
+func TestLocksAcrossHosts(t *testing.T) {
+	for _, tc := range []struct {
+		opts     string
+		excludes bool
+	}{{"", true}, {"nolock", false}} {
+		t.Run(tc.opts, func(t *testing.T) {
+			w := newWorld(t)
+			a, b := w.mount("a", tc.opts), w.mount("b", tc.opts)
+			fa, fb := lockFile(t, a, "dovecot.index.log"), lockFile(t, b, "dovecot.index.log")
+			must(t, vfs.Lock(fa, vfs.WriteLock, false))
+			err := vfs.Lock(fb, vfs.WriteLock, false)
+			if excluded := errors.Is(err, vfs.ErrWouldBlock); excluded != tc.excludes {
+				t.Fatalf("second host's lock: %v (exclusion expected: %v)", err, tc.excludes)
+			}
+			// on the same host locks always exclude
+			fa2 := lockFile(t, a, "dovecot.index.log")
+			if err := vfs.Lock(fa2, vfs.WriteLock, false); !errors.Is(err, vfs.ErrWouldBlock) {
+				t.Fatalf("second lock on the same host: %v", err)
+			}
+			must(t, vfs.Lock(fa, vfs.Unlock, false))
+			must(t, vfs.Lock(fa2, vfs.WriteLock, false))
+			must(t, fa2.Close()) // close releases it
+			if tc.excludes {
+				must(t, vfs.Lock(fb, vfs.WriteLock, false))
+			}
+			must(t, fa.Close())
+			must(t, fb.Close())
+		})
+	}
+}
+
+// A blocking lock waits (polling, in virtual time) until the holder on the
+// other host releases it.
+func TestBlockingLockWaits(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	fa, fb := lockFile(t, a, "f"), lockFile(t, b, "f")
+	must(t, vfs.Lock(fa, vfs.WriteLock, false))
+	// Nothing else runs in this test, so the holder must let go from the
+	// waiter's clock: release after the first poll.
+	released := false
+	w.clk.onSleep = func() {
+		if !released {
+			released = true
+			must(t, vfs.Lock(fa, vfs.Unlock, false))
+		}
+	}
+	start := w.clk.t
+	must(t, vfs.Lock(fb, vfs.WriteLock, true))
+	if !released || w.clk.t-start < 100*time.Millisecond {
+		t.Fatalf("blocking lock returned without waiting (released %v, waited %v)", released, w.clk.t-start)
+	}
+}
+
+// After a server restart only reclaims are granted during the grace period:
+// a host that reclaims keeps its lock, and another host waits out the grace
+// period instead of stealing it.
+func TestReclaimAfterRestart(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	fa, fb := lockFile(t, a, "f"), lockFile(t, b, "f")
+	must(t, vfs.Lock(fa, vfs.WriteLock, false))
+	w.srv.Restart()
+	lost, err := a.Reclaim()
+	must(t, err)
+	if lost != 0 {
+		t.Fatalf("reclaim within grace lost %d locks", lost)
+	}
+	if err := vfs.Lock(fb, vfs.WriteLock, false); !errors.Is(err, vfs.ErrWouldBlock) {
+		t.Fatalf("other host's lock after the reclaim: %v", err)
+	}
+}
+
+// Without a reclaim (the client never heard of the restart), the lock is
+// silently gone once the grace period ends and another host takes it: both
+// believe they hold it.
+func TestLockLostWithoutReclaim(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	fa, fb := lockFile(t, a, "f"), lockFile(t, b, "f")
+	must(t, vfs.Lock(fa, vfs.WriteLock, false))
+	w.srv.Restart()
+	w.clk.t += time.Minute
+	if err := vfs.Lock(fb, vfs.WriteLock, false); err != nil {
+		t.Fatalf("after grace without a reclaim the lock should be free: %v", err)
+	}
+}

@@ -1,0 +1,59 @@
+// Package index is Dovecot 2.3's mail index (src/lib-index) as one process
+// uses it, written against vfs.FS: dovecot.index (a snapshot, rewritten
+// through dovecot.index.tmp + rename) and dovecot.index.log (the
+// transaction log, rotated to dovecot.index.log.2). The same code serves a
+// mailbox's index, the mailbox list index (dovecot.list.index) and, later,
+// mdbox's map index.
+//
+// The formats are Dovecot's on x86: the 120-byte mail_index_header and
+// 8-byte records; the 40-byte log header; transactions framed by a
+// BOUNDARY record, each record's size in the 7-bit self-describing
+// encoding so that zero-filled tails read as "not yet written".
+//
+// Writers lock the head log by lock_method (fcntl/flock through vfs.Lock,
+// or the dotlock "<log>.lock"; 180 s), read it to the end, append one
+// transaction in one O_APPEND write and unlock. Readers never lock: they
+// follow the log from their last offset. Over NFS the append lands at the
+// end this host's client believes in, so two hosts whose locks do not
+// exclude each other (nolock) overwrite each other's transactions; the
+// next lock holder that finds bytes it cannot parse logs "Unexpected
+// garbage at EOF", marks the log corrupted (indexid=0) and starts a new one.
+//
+// # Usage
+//
+//	ix, err := index.Open(env, index.Options{Dir: "alice/Maildir", Prefix: "dovecot.index"})
+//	s, err := ix.Begin()          // sync lock
+//	m := s.Map().Clone()          // change m ...
+//	err = s.Commit(m.Diff(s.Map()))
+//	err = ix.Refresh()            // reader
+//
+// # Settings
+//
+// mmap_disable=no reads dovecot.index and the log through vfs.Mmap (the
+// host's cached pages; Dovecot itself preads logs smaller than a page and
+// index files below 64 KiB, which this model does not), mmap_disable=yes
+// by pread of the part not read yet. mail_fsync follows the §7.2 table
+// with Options.FsyncMask. mail_nfs_index adds the attribute-cache flush
+// (open+close) before stats and unlocked reads and the fcntl read-lock
+// flush of trailing partial data; Open refuses it without mmap_disable=yes
+// and mail_fsync=always ("mail_nfs_index=yes requires ...").
+//
+// # Determinism
+//
+// Time (create stamps, indexids, lock waits) comes from env.Clock; nothing
+// else varies.
+//
+// # Faults
+//
+// Detected as Dovecot detects them and logged with its text:
+// "Corrupted transaction log file %s seq %d: %s (sync_offset=%d)" (reasons
+// "Unexpected garbage at EOF", "hdr.size too small", "log file shrank",
+// "Invalid transaction log size"), "Transaction log file %s: marked
+// corrupted", "Log synchronization error at seq=%d,offset=%d for %s: %s"
+// (e.g. "Append with UID %d, but next_uid = %d"), "duplicate transaction
+// log sequence", "was recreated while we had it locked - locking is
+// broken", "Corrupted index file", lock timeouts. Not modelled: extensions
+// (keywords, modseq, cache offsets, maildir/dbox headers), the
+// dovecot.index.cache file, moving the index to memory after a write
+// error (the error is returned instead), .log.2 expiry and views.
+package index

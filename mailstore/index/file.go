@@ -1,0 +1,158 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Rewrite thresholds (mail_index_rewrite_min/max_log_bytes).
+const (
+	rewriteMinLogBytes = 8 * 1024
+	rewriteMaxLogBytes = 128 * 1024
+)
+
+// readIndexFile reads dovecot.index: nil when missing or unusable (the
+// log rebuilds the map then, and the file is rewritten).
+func (ix *Index) readIndexFile() (*Map, uint64, error) {
+	f, err := ix.env.FS.OpenFile(ix.path, vfs.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, vfs.ErrStale) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		ix.errorf("open(%s) failed: %s", ix.path, mailstore.Strerror(err))
+		return nil, 0, err
+	}
+	defer f.Close()
+	var ino uint64
+	if fi, err := f.Stat(); err == nil {
+		ino = vfs.StatOf(fi).Ino
+	}
+	var data []byte
+	if ix.env.Settings.MmapDisable {
+		data, err = io.ReadAll(f)
+	} else {
+		data, err = vfs.Mmap(f)
+	}
+	if err != nil {
+		ix.errorf("read() failed with index file %s: %s", ix.path, mailstore.Strerror(err))
+		return nil, 0, err
+	}
+	m, err := parseIndex(data)
+	switch {
+	case errors.Is(err, errArchChanged):
+		ix.warnf("Rebuilding index file %s: CPU architecture changed", ix.path)
+	case err != nil:
+		ix.errorf("Corrupted index file %s: %v", ix.path, err)
+	}
+	if err != nil {
+		ix.recreate = true
+		return nil, ino, nil
+	}
+	return m, ino, nil
+}
+
+// parseIndex decodes a whole dovecot.index.
+func parseIndex(data []byte) (*Map, error) {
+	h, err := ParseHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	m := &Map{Hdr: h}
+	data = data[h.HeaderSize:]
+	if uint64(h.MessagesCount)*uint64(h.RecordSize) > uint64(len(data)) {
+		return nil, fmt.Errorf("messages_count too large (%d > %d)", h.MessagesCount, len(data)/int(h.RecordSize))
+	}
+	for i := range h.MessagesCount {
+		r := getRecord(data[i*h.RecordSize:])
+		if r.UID == 0 || r.UID >= mailstore.UID(h.NextUID) || (i > 0 && r.UID <= m.Recs[i-1].UID) {
+			return nil, fmt.Errorf("Record UID order broken (uid=%d, next_uid=%d)", r.UID, h.NextUID)
+		}
+		m.Recs = append(m.Recs, r)
+	}
+	m.Hdr.HeaderSize, m.Hdr.BaseHeaderSize, m.Hdr.RecordSize = BaseHeaderSize, BaseHeaderSize, RecordSize
+	return m, nil
+}
+
+// Marshal encodes m as dovecot.index content.
+func (m *Map) Marshal() []byte {
+	h := m.Hdr
+	h.HeaderSize, h.BaseHeaderSize, h.RecordSize = BaseHeaderSize, BaseHeaderSize, RecordSize
+	h.Flags &^= HdrCorrupted
+	out := h.Marshal()
+	rec := make([]byte, RecordSize)
+	for _, r := range m.Recs {
+		putRecord(rec, r)
+		out = append(out, rec...)
+	}
+	return out
+}
+
+// writeIndex rewrites dovecot.index through dovecot.index.tmp + rename
+// (mail_index_write), holding the log lock. A file someone else replaced
+// since we read it is left alone.
+func (ix *Index) writeIndex() error {
+	if fi, err := ix.env.FS.Stat(ix.path); err == nil && ix.indexIno != 0 && vfs.StatOf(fi).Ino != ix.indexIno {
+		return nil // another process rewrote it; we reopen it at the next refresh
+	}
+	m := ix.m.Clone()
+	m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = ix.logSeq, uint32(ix.logOffset)
+	m.Hdr.LogFileTailOffset = uint32(ix.logOffset)
+	tmp := ix.path + ".tmp"
+	_ = ix.env.FS.Remove(tmp)
+	f, err := ix.env.FS.OpenFile(tmp, vfs.O_WRONLY|vfs.O_CREATE|vfs.O_EXCL, 0o600)
+	if err != nil {
+		ix.errorf("open(%s) failed: %s", tmp, mailstore.Strerror(err))
+		return err
+	}
+	_, err = f.Write(m.Marshal())
+	if err != nil {
+		ix.errorf("write(%s) failed: %s", tmp, mailstore.Strerror(err))
+	} else {
+		err = ix.fsyncFile(f, tmp, ix.env.Settings.MailFsync != mailstore.FsyncNever)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		if err = ix.env.FS.Rename(tmp, ix.path); err != nil {
+			ix.errorf("rename(%s, %s) failed: %s", tmp, ix.path, mailstore.Strerror(err))
+		}
+	}
+	if err != nil {
+		_ = ix.env.FS.Remove(tmp)
+		return err
+	}
+	if fi, err := ix.env.FS.Stat(ix.path); err == nil {
+		ix.indexIno = vfs.StatOf(fi).Ino
+	}
+	ix.readSince, ix.recreate = 0, false
+	return nil
+}
+
+// reopenIfChanged reloads dovecot.index when another process replaced it
+// and it is ahead of (or we cannot trust) our map.
+func (ix *Index) reopenIfChanged() error {
+	if ix.env.Settings.MailNFSIndex {
+		ix.flushAttrCache(ix.path)
+	}
+	fi, err := ix.env.FS.Stat(ix.path)
+	if err != nil || vfs.StatOf(fi).Ino == ix.indexIno {
+		return nil
+	}
+	m, ino, err := ix.readIndexFile()
+	if err != nil || m == nil {
+		return err
+	}
+	ix.indexIno = ino
+	if m.Hdr.IndexID == ix.m.Hdr.IndexID && (m.Hdr.LogFileSeq < ix.logSeq ||
+		(m.Hdr.LogFileSeq == ix.logSeq && int64(m.Hdr.LogFileHeadOffset) <= ix.logOffset)) {
+		return nil // our map is newer
+	}
+	ix.install(m, ino)
+	return nil
+}

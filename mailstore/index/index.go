@@ -1,0 +1,215 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Options say which index to open.
+type Options struct {
+	// Dir holds the files; created when missing.
+	Dir string
+	// Prefix is the base file name: "dovecot.index" (a mailbox),
+	// "dovecot.list.index" (the mailbox list), "dovecot.map.index" (mdbox).
+	Prefix string
+	// FsyncMask lists the record types whose log appends are fdatasync'd
+	// with mail_fsync=optimized (0 for Maildir and the list index;
+	// TxAppend|TxExpungeGUID for dbox mailboxes).
+	FsyncMask TxType
+}
+
+// Index is one process's handle on an on-disk mail index
+// (struct mail_index): the map it has read, the open head log, and the
+// head lock while a sync or commit holds it.
+type Index struct {
+	env  mailstore.Env
+	opts Options
+	path string // Dir/Prefix
+
+	m         *Map
+	indexIno  uint64 // dovecot.index we loaded (0: none)
+	head      *logFile
+	logSeq    uint32 // how far m has applied the log
+	logOffset int64
+	readSince int64 // log bytes applied since dovecot.index was written
+	recreate  bool  // rewrite dovecot.index at the next unlock
+	dotlock   lockHolder
+}
+
+// Config errors of mail_nfs_index (mail-storage-settings.c).
+var (
+	ErrNFSNeedsMmapDisable = errors.New("mail_nfs_index=yes requires mmap_disable=yes")
+	ErrNFSNeedsFsyncAlways = errors.New("mail_nfs_index=yes requires mail_fsync=always")
+)
+
+// CheckSettings applies Dovecot's config checks for index settings.
+func CheckSettings(s mailstore.Settings) error {
+	switch {
+	case s.MailNFSIndex && !s.MmapDisable:
+		return ErrNFSNeedsMmapDisable
+	case s.MailNFSIndex && s.MailFsync != mailstore.FsyncAlways:
+		return ErrNFSNeedsFsyncAlways
+	}
+	return nil
+}
+
+// Open opens (creating when missing) the index opts describes and reads it
+// up to the end of its log. It fails on the settings check, on I/O errors
+// and when no usable log can be created.
+func Open(env mailstore.Env, opts Options) (*Index, error) {
+	if err := CheckSettings(env.Settings); err != nil {
+		env.Logf(mailstore.Error, "%v", err)
+		return nil, fmt.Errorf("index: open %s/%s: %w", opts.Dir, opts.Prefix, err)
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "dovecot.index"
+	}
+	ix := &Index{env: env, opts: opts, path: join(opts.Dir, opts.Prefix)}
+	if err := vfs.MkdirAll(env.FS, opts.Dir, 0o700); err != nil {
+		ix.errorf("mkdir(%s) failed: %s", opts.Dir, mailstore.Strerror(err))
+		return nil, fmt.Errorf("index: open %s: %w", ix.path, err)
+	}
+	if err := ix.openFiles(); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("index: open %s: %w", ix.path, err)
+	}
+	return ix, nil
+}
+
+func join(dir, name string) string {
+	if dir == "" || dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// Path returns the dovecot.index path (the other files add suffixes).
+func (ix *Index) Path() string { return ix.path }
+
+func (ix *Index) logPath() string { return ix.path + ".log" }
+
+// openFiles reads dovecot.index, opens or creates the head log and
+// applies the log to the map.
+func (ix *Index) openFiles() error {
+	m, ino, err := ix.readIndexFile()
+	if err != nil {
+		return err
+	}
+	head, err := ix.openLog(ix.logPath())
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
+		id := uint32(0)
+		if m != nil {
+			id = m.Hdr.IndexID
+		}
+		head, err = ix.createLog(id, nil)
+	}
+	if err != nil {
+		return err
+	}
+	ix.head = head
+	ix.install(m, ino)
+	return ix.syncMap()
+}
+
+// install makes m (nil: none on disk) the starting point of the map,
+// checking it against the head log.
+func (ix *Index) install(m *Map, ino uint64) {
+	h := ix.head.hdr
+	if m != nil && m.Hdr.IndexID != h.IndexID {
+		ix.errorf("Transaction log file %s: invalid indexid (%d != %d)", ix.head.path, h.IndexID, m.Hdr.IndexID)
+		m = nil
+	}
+	if m != nil && (m.Hdr.LogFileSeq != h.FileSeq || int64(m.Hdr.LogFileHeadOffset) < int64(h.HdrSize)) {
+		if m.Hdr.LogFileSeq != h.PrevFileSeq || m.Hdr.LogFileHeadOffset != h.PrevFileOffset {
+			ix.errorf("Index %s: Lost log for seq=%d offset=%d: log file seq %d", ix.path,
+				m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset, h.FileSeq)
+			ix.fsckLogged("log_file_seq %d -> %d", m.Hdr.LogFileSeq, h.FileSeq)
+			ix.recreate = true
+		}
+		m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = h.FileSeq, uint32(h.HdrSize)
+	}
+	if m == nil {
+		m = newMap(h.IndexID)
+		m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = h.FileSeq, uint32(h.HdrSize)
+	}
+	ix.m, ix.indexIno = m, ino
+	ix.logSeq, ix.logOffset = m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)
+}
+
+func (ix *Index) fsckLogged(format string, args ...any) {
+	ix.warnf("fscking index file %s", ix.path)
+	ix.warnf("Fixed index file %s: %s", ix.path, fmt.Sprintf(format, args...))
+}
+
+// Close releases the lock (if held) and the files.
+func (ix *Index) Close() {
+	if ix.head != nil {
+		ix.head.close()
+		ix.head = nil
+	}
+}
+
+// Map returns the current map; callers must not modify it (Clone first).
+func (ix *Index) Map() *Map { return ix.m }
+
+func (ix *Index) errorf(format string, args ...any) { ix.env.Logf(mailstore.Error, format, args...) }
+
+func (ix *Index) warnf(format string, args ...any) { ix.env.Logf(mailstore.Warning, format, args...) }
+
+// corruptLog is mail_transaction_log_file_set_corrupted: log Dovecot's
+// error and write indexid=0 into the file's header, so every process
+// (on every host) stops trusting it and the next writer recreates it.
+func (ix *Index) corruptLog(lf *logFile, format string, args ...any) {
+	lf.corrupted = true
+	ix.errorf("Corrupted transaction log file %s seq %d: %s (sync_offset=%d)",
+		lf.path, lf.hdr.FileSeq, fmt.Sprintf(format, args...), lf.syncOffset)
+	if lf.hdr.IndexID == 0 {
+		return
+	}
+	f, err := ix.env.FS.OpenFile(lf.path, vfs.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	zero := make([]byte, 4)
+	if _, err := f.WriteAt(zero, 4); err != nil {
+		ix.errorf("pwrite() failed with file %s: %s", lf.path, mailstore.Strerror(err))
+		return
+	}
+	ix.fsyncFile(f, lf.path, ix.env.Settings.MailFsync == mailstore.FsyncAlways)
+}
+
+// flushAttrCache is nfs_flush_attr_cache_unlocked: open+close revalidates.
+func (ix *Index) flushAttrCache(path string) {
+	if f, err := ix.env.FS.OpenFile(path, vfs.O_RDONLY, 0); err == nil {
+		f.Close()
+	}
+}
+
+// flushReadCache is mail_index_flush_read_cache for an unlocked file: with
+// mail_nfs_index, a read lock taken and dropped makes the NFS client drop
+// cached pages.
+func (ix *Index) flushReadCache(lf *logFile) {
+	if !ix.env.Settings.MailNFSIndex || lf.locked {
+		return
+	}
+	if err := vfs.Lock(lf.f, vfs.ReadLock, true); err == nil {
+		_ = vfs.Lock(lf.f, vfs.Unlock, false)
+	}
+}
+
+// fsyncFile fdatasyncs f when want, logging failures.
+func (ix *Index) fsyncFile(f vfs.File, path string, want bool) error {
+	if !want {
+		return nil
+	}
+	if err := f.Sync(); err != nil {
+		ix.errorf("fdatasync(%s) failed: %s", path, mailstore.Strerror(err))
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package index_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+	"github.com/nfsmail/nfsmail/vfs/memfs"
+)
+
+type clock struct{ t *time.Time }
+
+func (c clock) Now() time.Time        { return *c.t }
+func (c clock) Sleep(d time.Duration) { *c.t = c.t.Add(d) }
+
+type world struct {
+	t  time.Time
+	fs *memfs.FS
+}
+
+func newWorld() *world {
+	w := &world{t: time.Unix(1_700_000_000, 0)}
+	w.fs = memfs.New(func() time.Time { return w.t })
+	return w
+}
+
+func (w *world) env(pid int, log *mailstore.Recorder, mod func(*mailstore.Settings)) mailstore.Env {
+	s := mailstore.DefaultSettings()
+	if mod != nil {
+		mod(&s)
+	}
+	return mailstore.Env{FS: w.fs, Clock: clock{&w.t}, Hostname: "h", PID: pid, Log: log, Settings: s}
+}
+
+var opts = index.Options{Dir: "u/Maildir", Prefix: "dovecot.index"}
+
+func open(t *testing.T, env mailstore.Env) *index.Index {
+	t.Helper()
+	ix, err := index.Open(env, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ix.Close)
+	return ix
+}
+
+func appendUIDs(t *testing.T, ix *index.Index, n int) {
+	t.Helper()
+	s, err := ix.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Map().Clone()
+	for range n {
+		m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(m.Hdr.NextUID)})
+		m.Hdr.NextUID++
+	}
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func uids(m *index.Map) []mailstore.UID {
+	var out []mailstore.UID
+	for _, r := range m.Recs {
+		out = append(out, r.UID)
+	}
+	return out
+}
+
+func noLog(t *testing.T, log *mailstore.Recorder) {
+	t.Helper()
+	for _, e := range log.Entries {
+		t.Errorf("logged %s", e)
+	}
+}
+
+func TestCommitAndRefresh(t *testing.T) {
+	for _, mmap := range []bool{false, true} {
+		w := newWorld()
+		log := &mailstore.Recorder{}
+		a := open(t, w.env(1, log, func(s *mailstore.Settings) { s.MmapDisable = !mmap }))
+		b := open(t, w.env(2, log, func(s *mailstore.Settings) { s.MmapDisable = !mmap }))
+		appendUIDs(t, a, 3)
+		if err := b.Refresh(); err != nil {
+			t.Fatal(err)
+		}
+		if got := uids(b.Map()); len(got) != 3 || got[2] != 3 {
+			t.Fatalf("b sees %v", got)
+		}
+		s, _ := b.Begin()
+		m := s.Map().Clone()
+		m.Recs = m.Recs[1:] // expunge 1
+		m.Recs[0].Flags = index.ToMail(mailstore.Seen)
+		if err := s.Commit(m.Diff(s.Map())); err != nil {
+			t.Fatal(err)
+		}
+		c := open(t, w.env(3, log, nil))
+		if got := uids(c.Map()); len(got) != 2 || c.Map().Recs[0].Flags != 8 || c.Map().Hdr.NextUID != 4 {
+			t.Fatalf("fresh open sees %+v", c.Map())
+		}
+		noLog(t, log)
+	}
+}
+
+func TestRotationAndRewrite(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	b := open(t, w.env(2, log, nil))
+	for range 1200 { // 28 bytes each: past 32 KiB
+		appendUIDs(t, a, 1)
+	}
+	w.t = w.t.Add(6 * time.Minute)
+	appendUIDs(t, a, 1)
+	if _, err := w.fs.Stat("u/Maildir/dovecot.index.log.2"); err != nil {
+		t.Fatalf("no .log.2 after rotation: %v", err)
+	}
+	if err := b.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.Map().Recs); n != 1201 {
+		t.Fatalf("b sees %d records after rotation", n)
+	}
+	data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	h, _ := index.ParseLogHeader(data)
+	if h.FileSeq != 2 || h.PrevFileSeq != 1 {
+		t.Errorf("new head %+v", h)
+	}
+	c := open(t, w.env(3, log, nil))
+	if n := len(c.Map().Recs); n != 1201 {
+		t.Fatalf("fresh open sees %d records", n)
+	}
+	noLog(t, log)
+}
+
+func TestGarbageAtEOFUnderLock(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
+	appendUIDs(t, a, 2)
+	// a writer died half-way: a record header promising more than exists
+	f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
+	f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
+	f.Close()
+	b := open(t, w.env(2, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
+	if len(log.Entries) != 0 {
+		t.Fatalf("reader complained: %v", log.Entries)
+	}
+	appendUIDs(t, b, 1)
+	if got := log.Find("Unexpected garbage at EOF"); len(got) != 1 {
+		t.Fatalf("log = %v", log.Entries)
+	}
+	c := open(t, w.env(3, log, nil))
+	if got := uids(c.Map()); len(got) != 3 {
+		t.Errorf("after reset: %v", got)
+	}
+}
+
+func TestNFSIndexConfigCheck(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	_, err := index.Open(w.env(1, log, func(s *mailstore.Settings) { s.MailNFSIndex = true }), opts)
+	if err == nil || len(log.Find("mail_nfs_index=yes requires mmap_disable=yes")) != 1 {
+		t.Errorf("err %v, log %v", err, log.Entries)
+	}
+	_, err = index.Open(w.env(1, log, func(s *mailstore.Settings) { s.MailNFSIndex, s.MmapDisable = true, true }), opts)
+	if err == nil || len(log.Find("requires mail_fsync=always")) != 1 {
+		t.Errorf("err %v, log %v", err, log.Entries)
+	}
+}
+
+func recordUID(uid uint32) index.Record { return index.Record{UID: mailstore.UID(uid)} }

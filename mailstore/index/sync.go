@@ -1,0 +1,170 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Refresh brings the map up to date without locking, as readers do
+// (mail_index_refresh): reopen the head log if it was rotated, reopen
+// dovecot.index if it was replaced, then apply the log from where this
+// process stopped.
+func (ix *Index) Refresh() error {
+	if _, err := ix.refreshHead(); err != nil {
+		return fmt.Errorf("index: refresh %s: %w", ix.path, err)
+	}
+	if err := ix.reopenIfChanged(); err != nil {
+		return fmt.Errorf("index: refresh %s: %w", ix.path, err)
+	}
+	if err := ix.syncMap(); err != nil {
+		return fmt.Errorf("index: refresh %s: %w", ix.path, err)
+	}
+	return nil
+}
+
+// refreshHead stats the log path and switches to the file it names now
+// (mail_transaction_log_refresh). A rotation is followed by first reading
+// the rest of the old head; a log that cannot be followed sends the map
+// back to dovecot.index.
+func (ix *Index) refreshHead() (switched bool, err error) {
+	path := ix.logPath()
+	if ix.env.Settings.MailNFSIndex {
+		ix.flushAttrCache(path)
+	}
+	fi, err := ix.env.FS.Stat(path)
+	if err == nil && vfs.StatOf(fi).Ino == ix.head.ino {
+		return false, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ix.errorf("stat(%s) failed: %s", path, mailstore.Strerror(err))
+		return false, err
+	}
+	old := ix.head
+	lf, err := ix.openLog(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
+		lf, err = ix.createLog(old.hdr.IndexID, nil)
+	}
+	if err != nil {
+		return false, err
+	}
+	ix.follow(old, lf)
+	old.close()
+	ix.head = lf
+	return true, nil
+}
+
+// follow moves the map's log position from old to the new head lf.
+func (ix *Index) follow(old, lf *logFile) {
+	switch {
+	case lf.hdr.FileSeq == old.hdr.FileSeq:
+		ix.errorf("Transaction log %s: duplicate transaction log sequence (%d)", lf.path, lf.hdr.FileSeq)
+		ix.relocate(lf)
+	case ix.logSeq == old.hdr.FileSeq && lf.hdr.PrevFileSeq == old.hdr.FileSeq:
+		if old.read(true) == nil && old.sync() == nil {
+			ix.applyFrom(old)
+		}
+		if old.syncOffset != int64(lf.hdr.PrevFileOffset) {
+			ix.corruptLog(old, "Invalid transaction log size (%d vs %d): %s",
+				old.syncOffset, lf.hdr.PrevFileOffset, old.path)
+		}
+		ix.logSeq, ix.logOffset = lf.hdr.FileSeq, int64(lf.hdr.HdrSize)
+	case ix.logSeq == lf.hdr.FileSeq:
+	default:
+		ix.relocate(lf)
+	}
+}
+
+// relocate restarts the map from dovecot.index when the log chain from
+// our position to head lf is lost.
+func (ix *Index) relocate(lf *logFile) {
+	saved := ix.head
+	ix.head = lf
+	m, ino, err := ix.readIndexFile()
+	if err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID {
+		m = ix.m // keep what we know
+		m.Hdr.IndexID = lf.hdr.IndexID
+	}
+	if m.Hdr.LogFileSeq != lf.hdr.FileSeq && m.Hdr.LogFileSeq != lf.hdr.PrevFileSeq {
+		ix.errorf("Index %s: Lost log for seq=%d offset=%d", ix.path, m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset)
+	}
+	ix.install(m, ino)
+	ix.head = saved
+}
+
+// syncMap reads the head to its end and applies what is new.
+func (ix *Index) syncMap() error {
+	h := ix.head
+	if ix.logSeq != h.hdr.FileSeq {
+		ix.relocate(h)
+	}
+	if err := h.read(true); err != nil {
+		return err
+	}
+	if err := h.sync(); err != nil {
+		if !errors.Is(err, errCorrupted) {
+			return err
+		}
+		ix.applyFrom(h) // what was complete before the garbage
+		return ix.resetLog()
+	}
+	ix.applyFrom(h)
+	return nil
+}
+
+// resetLog replaces a head this process marked corrupted with a fresh log
+// and has dovecot.index rewritten from the map (the fsck path).
+func (ix *Index) resetLog() error {
+	old := ix.head
+	lf, err := ix.createLog(old.hdr.IndexID, nil)
+	if err != nil {
+		return err
+	}
+	wasLocked := old.locked
+	old.close()
+	ix.head = lf
+	ix.logSeq, ix.logOffset = lf.hdr.FileSeq, int64(lf.hdr.HdrSize)
+	ix.recreate = true
+	if wasLocked {
+		return ix.lockLog(lf)
+	}
+	return nil
+}
+
+// applyFrom applies lf's complete transactions after the map's position.
+func (ix *Index) applyFrom(lf *logFile) {
+	if ix.logSeq != lf.hdr.FileSeq || ix.logOffset >= lf.syncOffset {
+		return
+	}
+	txs, err := lf.transactions(ix.logOffset)
+	for _, tx := range txs {
+		ix.applyTx(lf, tx)
+	}
+	if err != nil {
+		ix.syncError(lf, ix.logOffset, err)
+	}
+	ix.readSince += lf.syncOffset - ix.logOffset
+	ix.logOffset = lf.syncOffset
+	ix.m.Hdr.LogFileSeq, ix.m.Hdr.LogFileHeadOffset = ix.logSeq, uint32(ix.logOffset)
+}
+
+func (ix *Index) applyTx(lf *logFile, tx []record) {
+	for _, r := range tx {
+		var c Changes
+		if err := c.add(r); err != nil {
+			ix.syncError(lf, r.offset, err)
+			continue
+		}
+		for _, err := range ix.m.apply(&c) {
+			ix.syncError(lf, r.offset, err)
+		}
+	}
+}
+
+func (ix *Index) syncError(lf *logFile, off int64, err error) {
+	ix.errorf("Log synchronization error at seq=%d,offset=%d for %s: %v", lf.hdr.FileSeq, off, ix.path, err)
+	ix.recreate = true
+}

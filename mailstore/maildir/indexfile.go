@@ -1,0 +1,66 @@
+package maildir
+
+import (
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+)
+
+// openIndex opens the mailbox's dovecot.index* in the Maildir root (or
+// the INDEX= directory); nil with INDEX=MEMORY. Maildir's log appends are
+// not fdatasync'd by mail_fsync=optimized (fsync mask 0).
+func (m *Mailbox) openIndex(user string) error {
+	dir, ok := m.env.Settings.IndexRoot(user, m.root)
+	if !ok {
+		return nil
+	}
+	ix, err := index.Open(m.env, index.Options{Dir: dir, Prefix: "dovecot.index"})
+	if err != nil {
+		return err
+	}
+	m.index = ix
+	m.view = viewOf(ix.Map())
+	return nil
+}
+
+// refreshView re-reads the on-disk index (an IMAP session's view sync).
+func (m *Mailbox) refreshView() error {
+	if m.index == nil {
+		return nil
+	}
+	if err := m.index.Refresh(); err != nil {
+		return err
+	}
+	m.view = viewOf(m.index.Map())
+	return nil
+}
+
+// viewOf converts an index map into the engine's view.
+func viewOf(im *index.Map) view {
+	v := view{uidValidity: im.Hdr.UIDValidity, nextUID: max(im.Hdr.NextUID, 1),
+		firstRecentUID: max(im.Hdr.FirstRecentUID, 1)}
+	v.recs = make([]viewRec, 0, len(im.Recs))
+	for _, r := range im.Recs {
+		v.recs = append(v.recs, viewRec{uid: uint32(r.UID), flags: index.FromMail(r.Flags)})
+	}
+	return v
+}
+
+// mapOf builds the index map for view v on top of base's header.
+func mapOf(v view, base *index.Map) *index.Map {
+	m := &index.Map{Hdr: base.Hdr}
+	m.Hdr.UIDValidity, m.Hdr.NextUID, m.Hdr.FirstRecentUID = v.uidValidity, v.nextUID, v.firstRecentUID
+	m.Recs = make([]index.Record, 0, len(v.recs))
+	for _, r := range v.recs {
+		m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(r.uid), Flags: index.ToMail(r.flags)})
+	}
+	return m
+}
+
+// Close releases the index files (and a lock left by a failed call).
+func (m *Mailbox) Close() error {
+	if m.index != nil {
+		m.index.Close()
+		m.index = nil
+	}
+	return nil
+}

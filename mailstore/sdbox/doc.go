@@ -1,0 +1,36 @@
+// Package sdbox is Dovecot 2.3's single-dbox storage
+// (src/lib-storage/index/dbox-single) written against vfs.FS: one message
+// per file <user>/mailboxes/INBOX/dbox-Mails/u.<uid>, with the dbox file
+// header, message header and metadata block (§5.1), and the mailbox index
+// (mailstore/index) as the only record of UIDs and flags.
+//
+// Saving writes a ".temp.<sec>.P<pid>Q<n>M<usec>.<host>" file, fdatasyncs
+// it, takes the index sync lock, reads next_uid, stat()s u.<next_uid> —
+// an existing file is "sdbox: %s already exists, rebuilding index" and the
+// save fails — renames the temp file into place and commits the append
+// (the dbox fsync mask makes appends and expunges fdatasync the log with
+// mail_fsync=optimized). Expunge commits to the index, then unlinks the
+// file. Flags live only in the index.
+//
+// # Usage
+//
+//	mb, err := sdbox.New(env, "alice")
+//	uid, err := mb.Deliver(msg)
+//	mails, err := mb.Sync()
+//
+// # Determinism
+//
+// File names, create stamps and uidvalidity come from env.Clock, GUIDs
+// from env.Rand (a counter when nil).
+//
+// # Faults
+//
+// A mailbox marked corrupted (a u.N that already exists, an index record
+// whose file is gone, an index the log reset) is rebuilt at the next sync
+// under the index lock as sdbox_sync_index_rebuild does: "sdbox %s:
+// Rebuilding index", every u.* file listed, flags kept where the index
+// still has the UID, "sdbox %s: Ignoring invalid filename %s",
+// "Corrupted dbox file %s (around offset=%d): %s". Not modelled: ALT
+// storage, dovecot.index.backup, copies, .temp cleanup, the "Index keeps
+// breaking" limit.
+package sdbox

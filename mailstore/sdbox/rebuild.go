@@ -1,0 +1,75 @@
+package sdbox
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+)
+
+// rebuild is sdbox_sync_index_rebuild under the index sync lock: the
+// index gets exactly the u.<uid> files in the directory, keeping flags of
+// UIDs it still has, next_uid above every file and uidvalidity (new if
+// missing).
+func (mb *Mailbox) rebuild() error {
+	s, err := mb.index.Begin()
+	if err != nil {
+		return err
+	}
+	old := s.Map()
+	if mb.corrupted || old.Hdr.UIDValidity != 0 {
+		mb.env.Logf(mailstore.Warning, "sdbox %s: Rebuilding index", mb.dir)
+	}
+	uids, err := mb.listUIDs()
+	if err != nil {
+		s.Rollback()
+		return err
+	}
+	m := old.Clone()
+	m.Recs = m.Recs[:0]
+	for _, uid := range uids {
+		r := index.Record{UID: mailstore.UID(uid)}
+		if o, ok := old.Lookup(r.UID); ok {
+			r.Flags = o.Flags
+		}
+		m.Recs = append(m.Recs, r)
+		m.Hdr.NextUID = max(m.Hdr.NextUID, uid+1)
+	}
+	if m.Hdr.UIDValidity == 0 {
+		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	clear(mb.info)
+	mb.corrupted = false
+	for _, r := range m.Recs {
+		if _, ok := old.Lookup(r.UID); !ok && r.UID < mailstore.UID(old.Hdr.NextUID) {
+			return s.Reset(m) // files the index lost below next_uid
+		}
+	}
+	return s.Commit(m.Diff(old))
+}
+
+// listUIDs returns the UIDs of the u.* files, sorted.
+func (mb *Mailbox) listUIDs() ([]uint32, error) {
+	ents, err := mb.env.FS.ReadDir(mb.dir)
+	if err != nil {
+		mb.critical("opendir(%s) failed: %s", mb.dir, mailstore.Strerror(err))
+		return nil, err
+	}
+	var uids []uint32
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, "u.") {
+			continue
+		}
+		n, err := strconv.ParseUint(name[2:], 10, 32)
+		if err != nil || n == 0 {
+			mb.env.Logf(mailstore.Warning, "sdbox %s: Ignoring invalid filename %s", mb.dir, name)
+			continue
+		}
+		uids = append(uids, uint32(n))
+	}
+	slices.Sort(uids)
+	return uids, nil
+}

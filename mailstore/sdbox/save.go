@@ -1,0 +1,128 @@
+package sdbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// errExists: u.<next_uid> was already there; the mailbox is marked
+// corrupted and the save fails (sdbox_file_assign_uid).
+var errExists = errors.New("sdbox: message file already exists")
+
+// Deliver saves msg (sdbox-save.c): temp file, fdatasync, index sync lock,
+// UID = next_uid, stat check, rename to u.<uid>, commit the append,
+// fdatasync the directory.
+func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
+	tmp, err := mb.writeTemp(toLF(msg.Body))
+	if err != nil {
+		return 0, fmt.Errorf("sdbox: deliver: %w", err)
+	}
+	uid, err := mb.commitSave(tmp)
+	if err != nil {
+		_ = mb.env.FS.Remove(tmp)
+		return 0, fmt.Errorf("sdbox: deliver: %w", err)
+	}
+	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
+		mb.fsyncDir()
+	}
+	return mailstore.UID(uid), nil
+}
+
+// writeTemp creates ".temp.<sec>.P<pid>Q<n>M<usec>.<host>" (O_TRUNC, not
+// exclusive, as Dovecot does) with the whole dbox file.
+func (mb *Mailbox) writeTemp(body []byte) (string, error) {
+	now := mb.env.Clock.Now()
+	mb.tempSeq++
+	path := fmt.Sprintf("%s/.temp.%d.P%dQ%dM%d.%s", mb.dir, now.Unix(), mb.env.PID, mb.tempSeq,
+		now.Nanosecond()/1000, mb.env.Hostname)
+	data := encodeFile(body, now.Unix(), mb.newGUID(), int64(len(body)+countLF(body)))
+	f, err := mb.env.FS.OpenFile(path, vfs.O_RDWR|vfs.O_CREATE|vfs.O_TRUNC, 0o600)
+	if err != nil {
+		mb.critical("open(%s) failed: %s", path, mailstore.Strerror(err))
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil && mb.env.Settings.MailFsync != mailstore.FsyncNever {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		mb.critical("write(%s) failed: %s", path, mailstore.Strerror(err))
+		_ = mb.env.FS.Remove(path)
+		return "", err
+	}
+	return path, nil
+}
+
+// commitSave assigns the UID under the index sync lock.
+func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
+	s, err := mb.index.Begin()
+	if err != nil {
+		return 0, err
+	}
+	m := s.Map().Clone()
+	if m.Hdr.UIDValidity == 0 {
+		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	uid := m.Hdr.NextUID
+	path := mb.path(uid)
+	if _, err := mb.env.FS.Stat(path); err == nil {
+		mb.critical("sdbox: %s already exists, rebuilding index", path)
+		mb.corrupted = true
+		s.Rollback()
+		return 0, errExists
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		mb.critical("stat(%s) failed: %s", path, mailstore.Strerror(err))
+		s.Rollback()
+		return 0, err
+	}
+	if err := mb.env.FS.Rename(tmp, path); err != nil {
+		mb.critical("rename(%s, %s) failed: %s", tmp, path, mailstore.Strerror(err))
+		s.Rollback()
+		return 0, err
+	}
+	m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
+	m.Hdr.NextUID = uid + 1
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		_ = mb.env.FS.Remove(path)
+		return 0, err
+	}
+	return uid, nil
+}
+
+func (mb *Mailbox) fsyncDir() {
+	f, err := mb.env.FS.OpenFile(mb.dir, vfs.O_RDONLY, 0)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err != nil {
+		mb.critical("fdatasync_path(%s) failed: %s", mb.dir, mailstore.Strerror(err))
+	}
+}
+
+func (mb *Mailbox) newGUID() string {
+	mb.guidSeq++
+	a, b := uint64(mb.env.Clock.Now().UnixNano()), mb.guidSeq
+	if mb.env.Rand != nil {
+		a, b = mb.env.Rand.Uint64(), mb.env.Rand.Uint64()
+	}
+	return fmt.Sprintf("%016x%016x", a, b)
+}
+
+func countLF(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}

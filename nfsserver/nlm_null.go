@@ -1,0 +1,4 @@
+package nfsserver
+
+// nlmNull serves NLM4 NULL: a ping (void).
+func nlmNull(*Server, *call) ([]byte, error) { return nil, nil }

@@ -1,0 +1,80 @@
+package realdovecot
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// auditMount is how the auditor host mounts the store: nothing cached, so
+// it reads what the server holds.
+const auditMount = "noac,lookupcache=none,nolock"
+
+// audit starts a fresh Dovecot on a cache-less view after every backend
+// stopped, and reads every user's INBOX over IMAP into the model.
+func (r *run) audit() error {
+	v, in, err := r.startHost("auditor", auditMount)
+	if err != nil {
+		return fmt.Errorf("realdovecot: audit: %w", err)
+	}
+	defer in.Stop()
+	var users []string
+	r.rec.do(func(m *check.Model, _ int) { users = m.Users() })
+	for _, user := range users {
+		s, err := dialIMAP(in.IMAPAddr(), user)
+		var mails []mailstore.Mail
+		if err == nil {
+			mails, err = s.selectAll()
+			s.close()
+		}
+		r.rec.do(func(m *check.Model, step int) {
+			if err != nil {
+				m.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", user, err))
+				return
+			}
+			m.Audit(user, mails, step)
+		})
+	}
+	in.Stop()
+	r.res.RPCByHost[v.Host] = v.RPCs()
+	return nil
+}
+
+// finish reads the logs into the model and fills in the result.
+func (r *run) finish(ops int) {
+	hosts := append(r.hostNames(), "auditor")
+	for _, h := range hosts {
+		lines, err := readLog(filepath.Join(r.dir, h, "log", "dovecot.log"), h, h == "auditor")
+		if err != nil {
+			r.rec.do(func(m *check.Model, _ int) { m.HarnessFailed(fmt.Sprintf("read %s log: %v", h, err)) })
+		}
+		for _, l := range lines {
+			r.res.Log = append(r.res.Log, l)
+			r.res.LogClasses[Classify(l)]++
+			if l.Level == "Warning" {
+				continue
+			}
+			text := fmt.Sprintf("%s %s: %s", l.Host, l.Service, l.Text)
+			r.rec.do(func(m *check.Model, step int) { m.Logged(l.User, text, mailstore.Error, step) })
+		}
+	}
+	r.rec.do(func(m *check.Model, _ int) { r.res.Findings = append(r.res.Findings, m.Findings()...) })
+	r.res.Verdict = check.VerdictOf(r.res.Findings)
+	st := r.rec.res
+	r.res.Deliveries, r.res.DeliverFailed, r.res.DeliverTemp = st.deliveries, st.deliverFailed, st.deliverTemp
+	r.res.Sessions, r.res.SessionsFailed = st.sessions, st.sessionsFailed
+	r.res.Errors = append(r.res.Errors, st.errors...)
+	for h, c := range r.res.RPCByHost {
+		if h == "auditor" {
+			continue
+		}
+		for _, n := range c {
+			r.res.RPCs += n
+		}
+	}
+	if ops > 0 {
+		r.res.RPCsPerOp = float64(r.res.RPCs) / float64(ops)
+	}
+}

@@ -1,0 +1,182 @@
+package realdovecot
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// ioTimeout bounds every LMTP and IMAP exchange: a stuck Dovecot (a lock
+// wait that never ends) fails the operation instead of the run.
+const ioTimeout = 2 * time.Minute
+
+// deliver sends one message over LMTP to user@example.com. A nil error is
+// the 250 the MTA would act on; a 4xx/5xx reply is an error.
+func deliver(addr, user string, msg mailstore.Message) error {
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("lmtp: %w", err)
+	}
+	conn.SetDeadline(time.Now().Add(ioTimeout))
+	c := smtp.NewClientLMTP(conn)
+	defer c.Close()
+	if err := c.Hello("mx.nfsmail.invalid"); err != nil {
+		return fmt.Errorf("lmtp lhlo: %w", err)
+	}
+	if err := c.Mail("sender@example.org", nil); err != nil {
+		return fmt.Errorf("lmtp mail: %w", err)
+	}
+	if err := c.Rcpt(user+"@example.com", nil); err != nil {
+		return fmt.Errorf("lmtp rcpt: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("lmtp data: %w", err)
+	}
+	body := bytes.ReplaceAll(msg.Body, []byte("\n"), []byte("\r\n"))
+	if _, err := w.Write(body); err != nil {
+		return fmt.Errorf("lmtp data: %w", err)
+	}
+	if _, err := w.CloseWithLMTPResponse(); err != nil {
+		return fmt.Errorf("lmtp data: %w", err)
+	}
+	_ = c.Quit()
+	return nil
+}
+
+// imapSession is one logged-in IMAP connection with INBOX selected.
+type imapSession struct {
+	c *imapclient.Client
+}
+
+func dialIMAP(addr, user string) (*imapSession, error) {
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("imap: %w", err)
+	}
+	conn.SetDeadline(time.Now().Add(ioTimeout))
+	var opts *imapclient.Options
+	if os.Getenv("NFSMAIL_IMAP_DEBUG") != "" {
+		opts = &imapclient.Options{DebugWriter: os.Stderr}
+	}
+	c := imapclient.New(conn, opts)
+	if err := c.Login(user, "x").Wait(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("imap login %s: %w", user, err)
+	}
+	return &imapSession{c: c}, nil
+}
+
+func (s *imapSession) close() {
+	_ = s.c.Logout().Wait()
+	s.c.Close()
+}
+
+// selectAll selects INBOX and fetches every message's UID, flags and
+// Message-ID: what the client now believes the mailbox holds.
+func (s *imapSession) selectAll() ([]mailstore.Mail, error) {
+	data, err := s.c.Select("INBOX", nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("imap select: %w", err)
+	}
+	if data.NumMessages == 0 {
+		return nil, nil
+	}
+	msgs, err := s.c.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true, Envelope: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imap fetch: %w", err)
+	}
+	mails := make([]mailstore.Mail, 0, len(msgs))
+	for _, m := range msgs {
+		ml := mailstore.Mail{UID: mailstore.UID(m.UID), Flags: fromIMAP(m.Flags), Size: m.RFC822Size}
+		if m.Envelope != nil && m.Envelope.MessageID != "" {
+			ml.MessageID = "<" + strings.Trim(m.Envelope.MessageID, "<>") + ">"
+		}
+		mails = append(mails, ml)
+	}
+	return mails, nil
+}
+
+// store sets the flags of uid; it reports false if the message was gone.
+func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags) (bool, error) {
+	msgs, err := s.c.Store(imap.UIDSetNum(imap.UID(uid)), &imap.StoreFlags{Op: imap.StoreFlagsSet, Flags: toIMAP(flags)}, nil).Collect()
+	if err != nil {
+		return false, fmt.Errorf("imap store: %w", err)
+	}
+	return len(msgs) > 0, nil
+}
+
+// expunge marks uid \Deleted and UID EXPUNGEs it; it reports whether the
+// server announced the expunge.
+func (s *imapSession) expunge(uid mailstore.UID) (bool, error) {
+	set := imap.UIDSetNum(imap.UID(uid))
+	msgs, err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Collect()
+	if err != nil {
+		return false, fmt.Errorf("imap store deleted: %w", err)
+	}
+	if len(msgs) == 0 {
+		return false, nil
+	}
+	seqs, err := s.c.UIDExpunge(set).Collect()
+	if err != nil {
+		return false, fmt.Errorf("imap uid expunge: %w", err)
+	}
+	return len(seqs) > 0, nil
+}
+
+var flagMap = []struct {
+	f mailstore.Flags
+	i imap.Flag
+}{
+	{mailstore.Seen, imap.FlagSeen}, {mailstore.Answered, imap.FlagAnswered},
+	{mailstore.Flagged, imap.FlagFlagged}, {mailstore.Deleted, imap.FlagDeleted}, {mailstore.Draft, imap.FlagDraft},
+}
+
+func toIMAP(f mailstore.Flags) []imap.Flag {
+	out := []imap.Flag{}
+	for _, m := range flagMap {
+		if f&m.f != 0 {
+			out = append(out, m.i)
+		}
+	}
+	return out
+}
+
+func fromIMAP(flags []imap.Flag) mailstore.Flags {
+	var f mailstore.Flags
+	for _, fl := range flags {
+		for _, m := range flagMap {
+			if strings.EqualFold(string(fl), string(m.i)) {
+				f |= m.f
+			}
+		}
+	}
+	return f
+}
+
+// isTempFail reports an LMTP 4xx reply (the MTA would retry).
+func isTempFail(err error) bool {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code/100 == 4
+	}
+	var le smtp.LMTPDataError
+	if errors.As(err, &le) {
+		for _, e := range le {
+			if errors.As(e, &se) && se.Code/100 == 4 {
+				return true
+			}
+		}
+	}
+	return false
+}

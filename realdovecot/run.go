@@ -1,0 +1,275 @@
+package realdovecot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/cluster"
+	"github.com/nfsmail/nfsmail/harness/sim"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/scenarios"
+)
+
+// Note is printed with every real-Dovecot result.
+const Note = "real Dovecot in wall-clock time: not deterministic; a seed fixes the workload, not the interleaving"
+
+// Options control one run on real Dovecot.
+type Options struct {
+	Seed uint64
+	// Wall is the wall-clock span the workload's start times are scaled
+	// into (think times scale alike); 0 means 30 s.
+	Wall time.Duration
+	// WorkDir holds mount points, instance state and logs; "" means a new
+	// temporary directory, removed afterwards unless Keep.
+	WorkDir string
+	Keep    bool
+	// Location overrides the mail_location options (its Format is ignored:
+	// the scenario's format is used).
+	Location *Location
+	// Server is HOST:PORT of an `nfsmail serve`; "" runs an in-process server.
+	Server string
+	// Progress receives one line per phase (stderr in the CLI); nil = none.
+	Progress io.Writer
+}
+
+// Result is the outcome of one run. Its JSON form only ever gains fields.
+type Result struct {
+	Scenario       string                    `json:"scenario"`
+	Format         string                    `json:"format"`
+	Seed           uint64                    `json:"seed"`
+	Verdict        check.Verdict             `json:"verdict"`
+	Expected       check.Verdict             `json:"expected_verdict"`
+	Findings       []check.Finding           `json:"findings"`
+	Mount          string                    `json:"mount"`
+	MountNote      string                    `json:"mount_note,omitempty"`
+	Deliveries     int                       `json:"deliveries"`
+	DeliverFailed  int                       `json:"deliveries_failed"`
+	DeliverTemp    int                       `json:"deliveries_tempfailed"`
+	Sessions       int                       `json:"sessions"`
+	SessionsFailed int                       `json:"sessions_failed"`
+	RPCs           int                       `json:"rpcs"`
+	RPCByHost      map[string]map[string]int `json:"rpc_counts_by_host"`
+	RPCsPerOp      float64                   `json:"rpcs_per_op"`
+	WallSeconds    float64                   `json:"wall_seconds"`
+	Log            []LogLine                 `json:"log"`
+	LogClasses     map[Class]int             `json:"log_classes"`
+	Errors         []string                  `json:"op_errors"`
+	WorkDir        string                    `json:"workdir,omitempty"`
+	Note           string                    `json:"note"`
+}
+
+// Runnable reports why real Dovecot cannot run sc, or nil.
+func Runnable(sc scenarios.Scenario) error {
+	switch {
+	case !validFormat(sc.Format):
+		return fmt.Errorf("realdovecot: %s: format %q (want maildir, sdbox or mdbox)", sc.Name, sc.Format)
+	case sc.Hosts < 1 || sc.Hosts > 16:
+		return fmt.Errorf("realdovecot: %s: %d hosts, want 1..16", sc.Name, sc.Hosts)
+	case slices.ContainsFunc(sc.Skew, func(d time.Duration) bool { return d != 0 }):
+		return fmt.Errorf("realdovecot: %s: clock skew cannot be applied to real Dovecot processes", sc.Name)
+	case sc.Workload.Users < 1:
+		return fmt.Errorf("realdovecot: %s: workload has no users", sc.Name)
+	}
+	if _, err := cluster.New(sc.Routing, []string{"a"}, sim.Stream(0, "route")); err != nil {
+		return fmt.Errorf("realdovecot: %s: %w", sc.Name, err)
+	}
+	return nil
+}
+
+// Run runs sc once on real Dovecot instances, one per host, each on its
+// own FUSE view of one simulated NFS server, then audits every mailbox
+// over IMAP from a fresh cache-less host and classifies Dovecot's logs.
+// Errors are harness failures; findings about Dovecot are in the Result.
+func Run(ctx context.Context, sc scenarios.Scenario, opts Options) (res *Result, err error) {
+	if err := Runnable(sc); err != nil {
+		return nil, err
+	}
+	if err := Check(); err != nil {
+		return nil, fmt.Errorf("realdovecot: %w", err)
+	}
+	r, err := newRun(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := r.teardown(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if err := r.setup(); err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// run holds one real-Dovecot run.
+type run struct {
+	sc       scenarios.Scenario
+	opts     Options
+	dir      string
+	tempDir  bool
+	uid, gid uint32
+	store    *Store
+	views    []*HostView
+	insts    []*Instance
+	cleanups []func() error
+	rec      *recorder
+	res      *Result
+}
+
+func newRun(sc scenarios.Scenario, opts Options) (*run, error) {
+	if opts.Wall <= 0 {
+		opts.Wall = 30 * time.Second
+	}
+	uid, gid, err := mailIDs()
+	if err != nil {
+		return nil, err
+	}
+	r := &run{sc: sc, opts: opts, dir: opts.WorkDir, uid: uid, gid: gid, rec: newRecorder(),
+		res: &Result{Scenario: sc.Name, Format: sc.Format, Seed: opts.Seed, Expected: sc.Expected,
+			Mount: sc.Mount, RPCByHost: map[string]map[string]int{}, LogClasses: map[Class]int{},
+			Findings: []check.Finding{}, Log: []LogLine{}, Errors: []string{}, Note: Note}}
+	if r.dir == "" {
+		if r.dir, err = os.MkdirTemp("", "nfsmail-dovecot-"); err != nil {
+			return nil, fmt.Errorf("realdovecot: %w", err)
+		}
+		r.tempDir = true
+	} else if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("realdovecot: %w", err)
+	}
+	// Dovecot's unprivileged services must traverse the path to base_dir.
+	if err := os.Chmod(r.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("realdovecot: %w", err)
+	}
+	return r, nil
+}
+
+func (r *run) progress(format string, args ...any) {
+	if r.opts.Progress != nil {
+		fmt.Fprintf(r.opts.Progress, format+"\n", args...)
+	}
+}
+
+func (r *run) dial(host string) ViewConfig {
+	cfg := ViewConfig{Host: host, Dir: filepath.Join(r.dir, "mnt", host), UID: r.uid, GID: r.gid}
+	if r.opts.Server != "" {
+		cfg.Dial = TCPDialer(r.opts.Server)
+	} else {
+		cfg.Dial = r.store.Dialer(host)
+	}
+	return cfg
+}
+
+// setup starts the server, one view and one Dovecot per host.
+func (r *run) setup() error {
+	if r.opts.Server == "" {
+		r.store = NewStore()
+		r.cleanups = append(r.cleanups, r.store.Close)
+	}
+	for i := range r.sc.Hosts {
+		name := fmt.Sprintf("backend%d", i+1)
+		v, in, err := r.startHost(name, r.sc.Mount)
+		if err != nil {
+			return err
+		}
+		r.views = append(r.views, v)
+		r.insts = append(r.insts, in)
+	}
+	r.progress("started %d Dovecot backend(s) on FUSE views (mount %q%s); workdir %s", r.sc.Hosts, r.sc.Mount, r.res.MountNote, r.dir)
+	return nil
+}
+
+// startHost mounts a view for host and starts a Dovecot on it; both are
+// stopped by teardown.
+func (r *run) startHost(host, mountOpts string) (*HostView, *Instance, error) {
+	cfg := r.dial(host)
+	cfg.MountOpts = mountOpts
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("realdovecot: %w", err)
+	}
+	v, forced, err := mountLocking(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if forced {
+		r.res.MountNote = " + nolock: the NFS model has no NLM lock service yet"
+	}
+	r.cleanups = append(r.cleanups, v.Close)
+	ports, err := freePorts("127.0.0.1", 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := Location{Format: r.sc.Format}
+	if r.opts.Location != nil {
+		loc = *r.opts.Location
+		loc.Format = r.sc.Format
+	}
+	in, err := Start(InstanceConfig{Name: host, BaseDir: filepath.Join(r.dir, host), MailRoot: v.Dir(),
+		Addr: "127.0.0.1", LMTPPort: ports[0], IMAPPort: ports[1], MailUser: MailUser,
+		Location: loc, Settings: r.sc.Settings})
+	if err != nil {
+		return nil, nil, err
+	}
+	r.cleanups = append(r.cleanups, in.Stop)
+	return v, in, nil
+}
+
+// teardown stops every instance and unmounts every view, newest first,
+// then removes a temporary work directory.
+func (r *run) teardown() error {
+	var errs []error
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, r.cleanups[i]())
+	}
+	r.cleanups = nil
+	if r.tempDir && !r.opts.Keep {
+		errs = append(errs, os.RemoveAll(r.dir))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *run) run(ctx context.Context) (*Result, error) {
+	start := time.Now()
+	router, err := cluster.New(r.sc.Routing, r.hostNames(), sim.Stream(r.opts.Seed, "route"))
+	if err != nil {
+		return nil, err
+	}
+	ops := mailgen.Generate(r.opts.Seed, r.sc.Workload)
+	routes := make([]int, len(ops))
+	for i, op := range ops {
+		routes[i] = router.Route(op.User, op.ClientIP)
+	}
+	r.progress("running %d operations over %v of wall-clock time (%s routing)", len(ops), r.opts.Wall, r.sc.Routing)
+	r.workload(ctx, ops, routes)
+	for i, in := range r.insts {
+		in.Stop()
+		r.res.RPCByHost[r.views[i].Host] = r.views[i].RPCs()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("realdovecot: %w", err)
+	}
+	if err := r.audit(); err != nil {
+		return nil, err
+	}
+	r.finish(len(ops))
+	r.res.WallSeconds = time.Since(start).Seconds()
+	if r.opts.Keep || !r.tempDir {
+		r.res.WorkDir = r.dir
+	}
+	return r.res, nil
+}
+
+func (r *run) hostNames() []string {
+	var out []string
+	for i := range r.sc.Hosts {
+		out = append(out, fmt.Sprintf("backend%d", i+1))
+	}
+	return out
+}

@@ -1,0 +1,154 @@
+package realdovecot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// recorder serialises what clients were told into the check model; steps
+// are the order in which acknowledgements arrived.
+type recorder struct {
+	mu    sync.Mutex
+	model *check.Model
+	step  int
+	res   struct {
+		deliveries, deliverFailed, deliverTemp, sessions, sessionsFailed int
+		errors                                                           []string
+	}
+}
+
+func newRecorder() *recorder { return &recorder{model: check.NewModel()} }
+
+// do runs fn with the model and the next step number.
+func (rc *recorder) do(fn func(m *check.Model, step int)) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.step++
+	fn(rc.model, rc.step)
+}
+
+func (rc *recorder) failed(kind string, err error, temp bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	switch {
+	case kind == "deliver" && temp:
+		rc.res.deliverTemp++
+	case kind == "deliver":
+		rc.res.deliverFailed++
+	default:
+		rc.res.sessionsFailed++
+	}
+	if len(rc.res.errors) < 50 {
+		rc.res.errors = append(rc.res.errors, fmt.Sprintf("%s: %v", kind, err))
+	}
+}
+
+// workload runs every op at its scaled start time against its routed host
+// and waits for all of them.
+func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
+	scale := 1.0
+	if d := r.sc.Workload.Duration; d > 0 {
+		scale = float64(r.opts.Wall) / float64(d)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, op := range ops {
+		in := r.insts[routes[i]]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(time.Until(start.Add(time.Duration(float64(op.At) * scale)))):
+			case <-ctx.Done():
+				return
+			}
+			switch op.Kind {
+			case mailgen.Deliver:
+				r.deliver(in, op)
+			case mailgen.Session:
+				r.session(ctx, in, op, scale)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *run) deliver(in *Instance, op mailgen.Op) {
+	if err := deliver(in.LMTPAddr(), op.User, mailgen.Message(op)); err != nil {
+		r.rec.failed("deliver", fmt.Errorf("%s %s via %s: %w", op.User, op.MessageID, in.Config.Name, err), isTempFail(err))
+		return
+	}
+	r.rec.do(func(m *check.Model, step int) {
+		r.rec.res.deliveries++
+		m.Delivered(op.User, op.MessageID, 0, step)
+	})
+}
+
+func (r *run) session(ctx context.Context, in *Instance, op mailgen.Op, scale float64) {
+	s, err := dialIMAP(in.IMAPAddr(), op.User)
+	if err != nil {
+		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
+		return
+	}
+	defer s.close()
+	if err := r.commands(ctx, s, op, scale); err != nil {
+		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
+		return
+	}
+	r.rec.do(func(*check.Model, int) { r.rec.res.sessions++ })
+}
+
+func (r *run) commands(ctx context.Context, s *imapSession, op mailgen.Op, scale float64) error {
+	var mails []mailstore.Mail
+	for _, c := range op.Commands {
+		switch c.Kind {
+		case mailgen.Select:
+			got, err := s.selectAll()
+			if err != nil {
+				return err
+			}
+			mails = got
+			r.rec.do(func(m *check.Model, step int) { m.Observed(op.User, mails, step) })
+		case mailgen.Idle:
+			select {
+			case <-time.After(time.Duration(float64(c.Wait) * scale)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		case mailgen.Store, mailgen.Expunge:
+			if len(mails) == 0 {
+				continue
+			}
+			if err := r.change(s, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// change runs a STORE or EXPUNGE; a message another session expunged
+// meanwhile is not an error (the client is told nothing happened).
+func (r *run) change(s *imapSession, user string, c mailgen.Command, ml mailstore.Mail) error {
+	if ml.MessageID == "" {
+		return nil
+	}
+	if c.Kind == mailgen.Store {
+		ok, err := s.store(ml.UID, c.Flags)
+		if ok {
+			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, step) })
+		}
+		return err
+	}
+	ok, err := s.expunge(ml.UID)
+	if ok {
+		r.rec.do(func(m *check.Model, step int) { m.Expunged(user, ml.MessageID, ml.UID, step) })
+	}
+	return err
+}
