@@ -29,6 +29,10 @@ type inode struct {
 	// directory listing cache
 	listing      []dirEntry
 	listingValid bool
+
+	opens     int    // open files on this host
+	sillyDir  *inode // set while silly-renamed: removed on last close
+	sillyName string
 }
 
 type extent struct {

@@ -370,6 +370,8 @@ func (f *file) Close() error {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
+	f.ino.opens--
+	defer f.m.lastClose(f.ino)
 	if f.locks {
 		f.unlockAll()
 	}
@@ -409,4 +411,14 @@ func (f *file) Mmap() ([]byte, error) {
 		return nil, pathErr("mmap", f.name, err)
 	}
 	return f.ino.view(), nil
+}
+
+// lastClose removes a silly-renamed file once nothing has it open.
+func (m *Mount) lastClose(ino *inode) {
+	if ino.opens > 0 || ino.sillyDir == nil {
+		return
+	}
+	dir, name := ino.sillyDir, ino.sillyName
+	ino.sillyDir, ino.sillyName = nil, ""
+	m.remove(dir, name, ino)
 }

@@ -53,6 +53,7 @@ type Mount struct {
 	nlmHeld     map[*file]nlmHeld
 	nlmCookie   uint64
 	nsmState    int32 // the status monitor's state number: odd while up
+	silly       int   // silly-renamed files so far
 }
 
 var (
@@ -170,6 +171,9 @@ func (m *Mount) rpc(prog, vers, proc uint32, name string, args func(e *nfs3.Enco
 		}
 	}
 }
+
+// SetOnRPC replaces Config.OnRPC.
+func (m *Mount) SetOnRPC(fn func(name string)) { m.onRPC = fn }
 
 // Retransmits counts the requests this mount sent again after a lost reply.
 func (m *Mount) Retransmits() int { return m.retransmits }

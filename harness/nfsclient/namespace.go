@@ -3,6 +3,7 @@ package nfsclient
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -25,6 +26,7 @@ func (m *Mount) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, err
 		return nil, pathErr("open", name, err)
 	}
 	m.fileID++
+	ino.opens++
 	return &file{m: m, ino: ino, name: name, flag: flag, id: m.fileID}, nil
 }
 
@@ -183,7 +185,9 @@ func (m *Mount) Mkdir(name string, perm fs.FileMode) error {
 	}))
 }
 
-// Remove sends REMOVE, or RMDIR for a directory.
+// Remove sends REMOVE, or RMDIR for a directory. A file this host still
+// has open is renamed to .nfsXXXX instead and removed on its last close
+// (silly rename), so the open file keeps working, as on Linux.
 func (m *Mount) Remove(name string) error {
 	m.begin()
 	return pathErr("remove", name, m.retryStale(func() error {
@@ -195,28 +199,35 @@ func (m *Mount) Remove(name string) error {
 		if err != nil {
 			return err
 		}
-		proc := nfs3.ProcRemove
-		if ino.attr.IsDir() {
-			proc = nfs3.ProcRmdir
+		if ino.opens > 0 && !ino.attr.IsDir() {
+			return m.sillyRename(dir, base, ino)
 		}
-		d, st, err := m.nfs(proc, func(e *nfs3.Encoder) {
-			e.Opaque(dir.fh)
-			e.String(base)
-		})
-		if err != nil {
-			return err
-		}
-		m.wcc(dir, nfs3.DecodeWcc(d))
-		if st != nfs3.OK {
-			return m.fail(dir, st)
-		}
-		ino.attrAt = never // nlink and ctime changed
-		m.enter(dir, base, nil)
-		return d.Err()
+		return m.remove(dir, base, ino)
 	}))
 }
 
-// Rename sends RENAME.
+func (m *Mount) remove(dir *inode, base string, ino *inode) error {
+	proc := nfs3.ProcRemove
+	if ino.attr.IsDir() {
+		proc = nfs3.ProcRmdir
+	}
+	d, st, err := m.nfs(proc, func(e *nfs3.Encoder) {
+		e.Opaque(dir.fh)
+		e.String(base)
+	})
+	if err != nil {
+		return err
+	}
+	m.wcc(dir, nfs3.DecodeWcc(d))
+	if st != nfs3.OK {
+		return m.fail(dir, st)
+	}
+	ino.attrAt = never // nlink and ctime changed
+	m.enter(dir, base, nil)
+	return d.Err()
+}
+
+// Rename sends RENAME. A target this host has open is silly-renamed first.
 func (m *Mount) Rename(oldname, newname string) error {
 	m.begin()
 	err := m.retryStale(func() error {
@@ -232,31 +243,53 @@ func (m *Mount) Rename(oldname, newname string) error {
 		if err != nil {
 			return err
 		}
-		d, st, err := m.nfs(nfs3.ProcRename, func(e *nfs3.Encoder) {
-			e.Opaque(from.fh)
-			e.String(fbase)
-			e.Opaque(to.fh)
-			e.String(tbase)
-		})
-		if err != nil {
-			return err
+		if old, err := m.lookup(to, tbase, true); err == nil && old != ino && old.opens > 0 && !old.attr.IsDir() {
+			if err := m.sillyRename(to, tbase, old); err != nil {
+				return err
+			}
 		}
-		m.wcc(from, nfs3.DecodeWcc(d))
-		m.wcc(to, nfs3.DecodeWcc(d))
-		if st != nfs3.OK {
-			return m.fail(from, st)
-		}
-		if old, ok := m.dentries[dkey{string(to.fh), tbase}]; ok && old.ino != nil && old.ino != ino {
-			old.ino.attrAt = never
-		}
-		ino.attrAt = never // ctime changed
-		m.enter(from, fbase, nil)
-		m.enter(to, tbase, ino)
-		return d.Err()
+		return m.rename(from, fbase, to, tbase, ino)
 	})
 	if err != nil {
 		return &vfs.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
 	}
+	return nil
+}
+
+func (m *Mount) rename(from *inode, fbase string, to *inode, tbase string, ino *inode) error {
+	d, st, err := m.nfs(nfs3.ProcRename, func(e *nfs3.Encoder) {
+		e.Opaque(from.fh)
+		e.String(fbase)
+		e.Opaque(to.fh)
+		e.String(tbase)
+	})
+	if err != nil {
+		return err
+	}
+	m.wcc(from, nfs3.DecodeWcc(d))
+	m.wcc(to, nfs3.DecodeWcc(d))
+	if st != nfs3.OK {
+		return m.fail(from, st)
+	}
+	if old, ok := m.dentries[dkey{string(to.fh), tbase}]; ok && old.ino != nil && old.ino != ino {
+		old.ino.attrAt = never
+	}
+	ino.attrAt = never // ctime changed
+	m.enter(from, fbase, nil)
+	m.enter(to, tbase, ino)
+	return d.Err()
+}
+
+// sillyRename hides an open file under ".nfs<fileid><counter>" in its
+// directory; its last close removes it. A host that crashes first leaves the
+// .nfs file behind on the server, as real clients do.
+func (m *Mount) sillyRename(dir *inode, base string, ino *inode) error {
+	m.silly++
+	name := fmt.Sprintf(".nfs%016x%08x", ino.attr.FileID, m.silly)
+	if err := m.rename(dir, base, dir, name, ino); err != nil {
+		return err
+	}
+	ino.sillyDir, ino.sillyName = dir, name
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,4 +280,32 @@ func TestMmapServesStalePages(t *testing.T) {
 		t.Fatalf("reopen read %q", got)
 	}
 	must(t, f.Close())
+}
+
+// A file removed on the host that has it open stays readable through the
+// open file (silly rename to .nfsXXXX) and disappears on the last close.
+func TestSillyRename(t *testing.T) {
+	w := newWorld(t)
+	a := w.mount("a", "")
+	write(t, a, "f", "still here")
+	f, err := a.OpenFile("f", vfs.O_RDONLY, 0)
+	must(t, err)
+	must(t, a.Remove("f"))
+	if _, err := a.Stat("f"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("removed name still visible: %v", err)
+	}
+	ents, _ := a.ReadDir(".")
+	if len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".nfs") {
+		t.Fatalf("directory = %v, want one .nfs file", ents)
+	}
+	buf := make([]byte, 32)
+	w.clk.t += time.Minute // attributes expire: reads revalidate
+	n, err := f.ReadAt(buf, 0)
+	if string(buf[:n]) != "still here" {
+		t.Fatalf("read through the open file: %q, %v", buf[:n], err)
+	}
+	must(t, f.Close())
+	if ents, _ := a.ReadDir("."); len(ents) != 0 {
+		t.Fatalf("after the last close: %v", ents)
+	}
 }

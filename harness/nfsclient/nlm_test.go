@@ -104,3 +104,36 @@ func TestLockLostWithoutReclaim(t *testing.T) {
 		t.Fatalf("after grace without a reclaim the lock should be free: %v", err)
 	}
 }
+
+// Data written UNSTABLE is kept by the client until a COMMIT returns the
+// verifier the WRITEs did. A server restart in between loses the data on
+// the server and changes the verifier: the client sends it again.
+func TestUnstableWritesSurviveServerRestart(t *testing.T) {
+	w := newWorld(t)
+	a := w.mount("a", "")
+	f, err := a.OpenFile("msg", vfs.O_WRONLY|vfs.O_CREATE|vfs.O_EXCL, 0o600)
+	must(t, err)
+	_, err = f.Write([]byte("important mail"))
+	must(t, err)
+	restarted := false
+	// restart the server right after the first WRITE reaches it
+	w.clk.onSleep = nil
+	prev := a.Counts()["WRITE"]
+	hook := func() {
+		if !restarted && a.Counts()["WRITE"] > prev {
+			restarted = true
+			w.srv.Restart()
+		}
+	}
+	a.SetOnRPC(func(string) { hook() })
+	must(t, f.Close())
+	if !restarted {
+		t.Fatal("the test did not restart the server between WRITE and COMMIT")
+	}
+	if a.Resends() == 0 {
+		t.Fatal("the client did not resend after the write verifier changed")
+	}
+	if got := read(t, w.mount("b", "noac"), "msg"); got != "important mail" {
+		t.Fatalf("after restart the server has %q", got)
+	}
+}
