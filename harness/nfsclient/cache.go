@@ -178,7 +178,9 @@ func (m *Mount) getattr(ino *inode, force bool) error {
 }
 
 // lookup resolves name in dir through the lookup cache. create marks a
-// lookup for O_CREAT or a rename target, which never trusts negative entries.
+// lookup for O_CREAT or a rename target, which trusts a cached negative
+// entry even when the directory's attributes have expired (Linux's
+// nfs_neg_need_reval); the CREATE that follows goes to the server anyway.
 func (m *Mount) lookup(dir *inode, name string, create bool) (*inode, error) {
 	if name == "." {
 		return dir, nil
@@ -229,7 +231,11 @@ func (m *Mount) trust(dir *inode, de dentry, create bool) bool {
 	switch {
 	case m.opts.LookupCache == LookupNone:
 		return false
-	case de.ino == nil && (create || m.opts.LookupCache == LookupPositive):
+	case de.ino == nil && create:
+		// nfs_neg_need_reval: a create or rename target trusts a negative
+		// entry without revalidation; the CREATE itself asks the server.
+		return true
+	case de.ino == nil && m.opts.LookupCache == LookupPositive:
 		return false
 	case de.ino != nil && de.ino.stale:
 		return false

@@ -15,7 +15,9 @@
 //     someone else.
 //   - Lookup cache with positive and negative entries, trusted while the
 //     parent directory's attributes are fresh and unchanged; lookupcache=.
-//     Negative entries are never used for a create.
+//     A create or rename target trusts a cached negative entry without
+//     revalidation, as Linux does; the CREATE then meets the server's truth
+//     (EEXIST for O_EXCL, the existing file for a plain O_CREAT).
 //   - Close-to-open: GETATTR on open (unless nocto), write-back of dirty
 //     data on close and fsync; O_APPEND writes at the cached size.
 //   - Data cache kept while attributes look unchanged; a host that has dirty
