@@ -43,6 +43,25 @@ func (s *Server) handle(cn *conn, rec []byte) error {
 	return nil
 }
 
+// serveInline serves rec on the caller's goroutine if it is a well-formed
+// call of a procedure this package serves itself (not forwarded to go-nfs),
+// and reports whether it did. Only one call is in flight per in-memory
+// connection, so the dispatcher's goroutine is idle meanwhile.
+func (s *Server) serveInline(cn *conn, rec []byte) bool {
+	hdr, _, err := nfs3.DecodeCall(rec)
+	if err != nil {
+		return false
+	}
+	p, ok := programs[hdr.Prog]
+	if !ok || hdr.Vers < p.low || hdr.Vers > p.high || int64(hdr.Proc) >= int64(len(p.procs)) || p.procs[hdr.Proc].serve == nil {
+		return false
+	}
+	if err := s.handle(cn, rec); err != nil {
+		cn.Close()
+	}
+	return true
+}
+
 // applyFaults asks the fault engine about c and applies restart and delay
 // at once; a status or lock fault is left on c for the procedure; lost and
 // twice tell the caller to drop the reply or run the request twice.

@@ -186,10 +186,12 @@ func (s *Server) inGrace() bool { return s.restarts > 0 && s.now() < s.graceUnti
 // (errors.Is(err, os.ErrDeadlineExceeded)); the client then retransmits.
 func (s *Server) Dial(host string) (net.Conn, error) {
 	client, server := newMemPipe(host)
-	if err := s.accept(server, host, host); err != nil {
+	c, err := s.accept(server, host, host)
+	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("nfsserver: dial from %s: %w", host, err)
 	}
+	client.inline = func(rec []byte) bool { return s.serveInline(c, rec) }
 	return client, nil
 }
 
@@ -219,26 +221,26 @@ func (s *Server) Serve(l net.Listener) error {
 		if h, _, err := net.SplitHostPort(peer); err == nil {
 			host = h
 		}
-		_ = s.accept(nc, host, peer)
+		_, _ = s.accept(nc, host, peer)
 	}
 }
 
 // accept wraps nc in a dispatcher conn and hands it to go-nfs.
-func (s *Server) accept(nc net.Conn, host, peer string) error {
+func (s *Server) accept(nc net.Conn, host, peer string) (*conn, error) {
 	c := newConn(s, nc, host, peer)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		nc.Close()
-		return net.ErrClosed
+		return nil, net.ErrClosed
 	}
 	s.conns[c] = true
 	s.mu.Unlock()
 	if err := s.lis.push(c); err != nil {
 		c.Close()
-		return err
+		return nil, err
 	}
-	return nil
+	return c, nil
 }
 
 func (s *Server) forget(c *conn) {
