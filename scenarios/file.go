@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,4 +213,32 @@ func durationSetting(field func(*mailstore.Settings) *time.Duration) func(*mails
 		*field(s) = d
 		return nil
 	}
+}
+
+// With returns sc with one knob changed and its name suffixed, for sweeps:
+// "mount" (a mount-options string), "routing", "hosts", or a Dovecot setting
+// by its dovecot.conf name (mail_fsync, mmap_disable, lock_method, ...).
+func (sc Scenario) With(key, value string) (Scenario, error) {
+	switch key {
+	case "mount":
+		sc.Mount = value
+	case "routing":
+		sc.Routing = value
+	case "hosts":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return sc, fmt.Errorf("hosts=%q: want a number", value)
+		}
+		sc.Hosts = n
+	default:
+		set, ok := settingSetters[key]
+		if !ok {
+			return sc, fmt.Errorf("unknown knob %q (mount, routing, hosts, or one of %s)", key, strings.Join(sortedKeys(settingSetters), ", "))
+		}
+		if err := set(&sc.Settings, value); err != nil {
+			return sc, fmt.Errorf("%s=%s: %w", key, value, err)
+		}
+	}
+	sc.Name = fmt.Sprintf("%s[%s=%s]", sc.Name, key, value)
+	return sc, sc.Validate()
 }

@@ -56,3 +56,19 @@ colour = "blue"`, `s.toml:5: unknown key "colour"`},
 		}
 	}
 }
+
+func TestWithChangesOneKnob(t *testing.T) {
+	sc, _ := scenarios.Lookup("maildir-director")
+	v, err := sc.With("mail_fsync", "never")
+	if err != nil || v.Settings.MailFsync != mailstore.FsyncNever || v.Name != "maildir-director[mail_fsync=never]" {
+		t.Fatalf("%v %+v", err, v)
+	}
+	if v, err = sc.With("mount", "noac"); err != nil || v.Mount != "noac" {
+		t.Fatal(err)
+	}
+	for _, bad := range [][2]string{{"mail_fsync", "sometimes"}, {"colour", "blue"}, {"mount", "actimeo=x"}, {"hosts", "many"}} {
+		if _, err := sc.With(bad[0], bad[1]); err == nil {
+			t.Errorf("With(%s, %s) accepted", bad[0], bad[1])
+		}
+	}
+}

@@ -57,10 +57,13 @@ type Result struct {
 	RPCsPerOp      float64                   `json:"rpcs_per_op"`
 	VirtualSeconds float64                   `json:"virtual_seconds"`
 	Steps          int                       `json:"steps"`
-	TraceSHA256    string                    `json:"trace_sha256"`
-	Log            []LogLine                 `json:"log"`
-	Trace          []sim.Event               `json:"-"`
-	Replay         string                    `json:"replay"`
+	// FirstCorruptionSeconds is the virtual time of the observation that
+	// revealed the first user-visible damage (-1: none).
+	FirstCorruptionSeconds float64     `json:"first_corruption_seconds"`
+	TraceSHA256            string      `json:"trace_sha256"`
+	Log                    []LogLine   `json:"log"`
+	Trace                  []sim.Event `json:"-"`
+	Replay                 string      `json:"replay"`
 }
 
 // Run executes sc once. Errors are harness failures (bad scenario, a
@@ -103,7 +106,7 @@ func newRunner(sc Scenario, opts Options) (*runner, error) {
 		limit = 200
 	}
 	r := &runner{sc: sc, opts: opts, model: check.NewModel(), users: map[string]string{},
-		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts),
+		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts), FirstCorruptionSeconds: -1,
 			Findings: []check.Finding{}, Log: []LogLine{}}}
 	r.sched = sim.New(sim.Options{Chooser: chooser, MaxSteps: sc.maxSteps(), TraceLimit: limit})
 	r.store = simfs.New(simfs.Options{Now: func() time.Time { return host.Epoch.Add(r.sched.Now()) }})
@@ -194,6 +197,7 @@ func (r *runner) run() (*Result, error) {
 		}
 		r.res.Findings = append(r.res.Findings, r.model.Findings()...)
 		r.res.Verdict = check.VerdictOf(r.res.Findings)
+		r.res.FirstCorruptionSeconds = r.firstCorruption()
 	}
 	r.res.Ops = len(ops) - r.res.OpsFailed
 	if r.res.Ops > 0 {
@@ -207,6 +211,26 @@ func (r *runner) run() (*Result, error) {
 		}
 	}
 	return r.res, nil
+}
+
+// firstCorruption is when the earliest corrupting finding was revealed:
+// the virtual time of the last step each such finding names.
+func (r *runner) firstCorruption() float64 {
+	first := -1.0
+	tr := r.sched.Trace()
+	for _, f := range r.res.Findings {
+		if !f.Kind.Corrupts() || len(f.Steps) == 0 {
+			continue
+		}
+		step := f.Steps[len(f.Steps)-1]
+		if step < 0 || step >= tr.Len() {
+			continue
+		}
+		if at := tr.At(step).Seconds(); first < 0 || at < first {
+			first = at
+		}
+	}
+	return first
 }
 
 func (r *runner) hostNames() []string {

@@ -119,3 +119,14 @@ func TestPanicIsHarnessError(t *testing.T) {
 		t.Fatalf("Run = %v", err)
 	}
 }
+
+func TestTraceKeepsTheLastEvents(t *testing.T) {
+	tr := newTrace(3)
+	for i := range 7 {
+		tr.add(Event{At: time.Duration(i), Text: "e"})
+	}
+	ev := tr.Events()
+	if len(ev) != 3 || ev[0].Step != 4 || ev[2].Step != 6 || tr.Len() != 7 || tr.At(5) != 5 {
+		t.Fatalf("events %v, len %d", ev, tr.Len())
+	}
+}
