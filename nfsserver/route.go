@@ -19,7 +19,9 @@ type procedure struct {
 	// or string), whose decoder would allocate whatever length garbage
 	// claims; a mismatch is answered with GARBAGE_ARGS.
 	shape string
-	// nonIdem marks procedures whose replies the DRC keeps.
+	// nonIdem marks procedures whose replies the DRC keeps. Only NFS
+	// procedures: lockd keeps no duplicate request cache (NLM requests are
+	// retried by the client and answered afresh).
 	nonIdem bool
 	// target tells how to find the path faults match: "h" = the object of
 	// the leading handle, "d" = the name in the leading diropargs, "l" =
@@ -70,9 +72,9 @@ var programs = map[uint32]*program{
 	nfs3.ProgNLM: {name: "NLM", low: 4, high: 4, procs: []procedure{
 		0:  {name: "NULL", serve: nlmNull},
 		1:  {name: "TEST", serve: nlmTest},
-		2:  {name: "LOCK", serve: nlmLock, nonIdem: true},
-		3:  {name: "CANCEL", serve: nlmCancel, nonIdem: true},
-		4:  {name: "UNLOCK", serve: nlmUnlock, nonIdem: true},
+		2:  {name: "LOCK", serve: nlmLock},
+		3:  {name: "CANCEL", serve: nlmCancel},
+		4:  {name: "UNLOCK", serve: nlmUnlock},
 		5:  {name: "GRANTED"},
 		6:  {name: "TEST_MSG"},
 		7:  {name: "LOCK_MSG"},
@@ -91,7 +93,7 @@ var programs = map[uint32]*program{
 		20: {name: "SHARE"},
 		21: {name: "UNSHARE"},
 		22: {name: "NM_LOCK"},
-		23: {name: "FREE_ALL", serve: nlmFreeAll, nonIdem: true},
+		23: {name: "FREE_ALL", serve: nlmFreeAll},
 	}},
 }
 

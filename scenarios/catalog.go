@@ -3,15 +3,14 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
 )
-
-const guideNotSupported = "Dovecot does not support accessing the same user simultaneously by different servers. " +
-	"That will result in more or less severe mailbox corruption."
 
 // recommended are the guide's recommended settings: mmap_disable=yes,
 // mail_fsync=always, mail_nfs_* = no.
@@ -22,9 +21,15 @@ func recommended() mailstore.Settings {
 	return s
 }
 
-// busyUsers is a small workload where every user has concurrent deliveries
-// and IMAP sessions: enough for two hosts to overlap on one user when routing
-// lets them.
+// with returns the recommended settings changed by fn.
+func with(fn func(s *mailstore.Settings)) mailstore.Settings {
+	s := recommended()
+	fn(&s)
+	return s
+}
+
+// busyUsers spreads three users' deliveries and IMAP sessions over two
+// minutes: the ordinary load of a small cluster.
 func busyUsers() mailgen.Spec {
 	return mailgen.Spec{
 		Users: 3, Deliveries: 12, Sessions: 6, Commands: 6,
@@ -32,47 +37,170 @@ func busyUsers() mailgen.Spec {
 	}
 }
 
-var catalog = []Scenario{
-	{
-		Name: "maildir-director", Format: "maildir", Expected: check.Clean,
-		ClaimIDs: []string{"director", "no-multi-server", "mmap-disable", "mail-fsync"},
-		Claim:    "Use Dovecot director for clustering. " + guideNotSupported,
-		Why: "Every user is pinned to one backend, so all of a user's processes share one NFS client " +
-			"and its caches: nothing another host did can be hidden by an attribute or lookup cache.",
-		Hosts: 2, Routing: "director", Settings: recommended(), Workload: busyUsers(),
-	},
-	{
-		Name: "maildir-random", Format: "maildir", Expected: check.Clean,
-		ClaimIDs: []string{"maildir-resistant"},
-		Claim:    "Use Maildir mailbox format instead of sdbox/mdbox. Maildir is much more resistant to corruption.",
-		Why: "Deliveries and IMAP sessions of one user land on both backends with Linux-default caching. " +
-			"Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an " +
-			"O_EXCL dotlock whose CREATE the server arbitrates. Taking that lock changes the Maildir " +
-			"directory, so the next stat of dovecot-uidlist revalidates its name with a LOOKUP that returns " +
-			"fresh attributes, and every new process opens it afresh (close-to-open): the attribute " +
-			"cache cannot hide another host's uidlist update. The model predicts no damage.",
-		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: busyUsers(),
-	},
+// hotUser is one user receiving a burst of 40 deliveries in five seconds
+// while six IMAP sessions change flags and expunge: the load under which
+// two backends' races are likely enough to be seen within 20 seeds.
+func hotUser() mailgen.Spec {
+	return mailgen.Spec{
+		Users: 1, Deliveries: 40, Sessions: 6, Commands: 6,
+		Duration: 5 * time.Second, Idle: time.Second, ClientIPs: 3,
+	}
 }
 
-// All returns the catalog sorted by name.
+func hiccup(at, d time.Duration) []Event { return []Event{{At: at, Kind: Hiccup, For: d}} }
+
+func crashFirst(at time.Duration) []Event { return []Event{{At: at, Kind: Crash, Host: 0}} }
+
+// catalog holds one or more scenarios per claim of the guide (Claims).
+// Expected is the verdict the guide's sentence implies; where the model
+// disagrees, Disputed says so and Why explains the mechanism.
+var catalog = []Scenario{
+	// Use director; don't let two servers access one user.
+	{Name: "maildir-director", Format: "maildir", Expected: check.Clean,
+		ClaimIDs: []string{"director", "no-multi-server", "mmap-disable", "mail-fsync"},
+		Why:      "Every user is pinned to one backend, so all of a user's processes share one NFS client and its caches.",
+		Hosts:    2, Routing: "director", Settings: recommended(), Workload: busyUsers()},
+	{Name: "sdbox-director", Format: "sdbox", Expected: check.Clean,
+		ClaimIDs: []string{"director", "no-multi-server"},
+		Why:      "As maildir-director, under the hot-user burst.",
+		Hosts:    2, Routing: "director", Settings: recommended(), Workload: hotUser()},
+	{Name: "sdbox-random", Format: "sdbox", Expected: check.SelfHealed,
+		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
+		Why: "Both backends allocate UIDs and append to the index log; NLM serialises them, but a backend " +
+			"that saw a message through a stale cache logs \"Unexpectedly lost uid\" and rebuilds.",
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+	{Name: "sdbox-random-nolock", Format: "sdbox", Expected: check.Corrupted,
+		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
+		Why: "With nolock each backend's index lock is its own: both read the same next_uid, both stat " +
+			"u.N before either renames, and one rename replaces the other's message (\"already exists, " +
+			"rebuilding index\" when the stat sees it first).",
+		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+	// Director and recommended settings under NFS faults.
+	{Name: "sdbox-director-faults", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
+		Why: "Slow WRITEs and COMMITs, lost replies to exclusive CREATEs (the verifier makes the retransmission " +
+			"safe), and a server restart whose unstable writes the clients resend and whose locks they reclaim.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: hotUser(),
+		Events: []Event{{At: 2 * time.Second, Kind: ServerRestart, Reclaim: true}},
+		Faults: fault.Plan{Rules: []fault.Rule{
+			{Name: "slow-writes", Proc: "WRITE|COMMIT", Probability: 0.2, Action: fault.Delay, Delay: 200 * time.Millisecond},
+			{Name: "lost-create-replies", Proc: "CREATE", Probability: 0.05, Action: fault.DropReply},
+		}}},
+	{Name: "sdbox-director-lost-replies", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"director"},
+		Why: "Lost replies to RENAME and REMOVE (timeo=10: retransmitted after 1 s): the client retransmits and the server, without a duplicate " +
+			"request cache, executes them again and answers ENOENT for work it did. Saves and expunges fail for " +
+			"the client though they happened; with the server's DRC (sdbox-director-lost-replies-drc) they do not.",
+		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: hotUser(),
+		Faults: fault.Plan{Rules: []fault.Rule{{Name: "lost-replies", Proc: "RENAME|REMOVE", Probability: 0.05, Action: fault.DropReply}}}},
+	{Name: "sdbox-director-lost-replies-drc", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
+		Why:   "The same lost replies with the server's duplicate request cache: retransmissions get the saved answers.",
+		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: hotUser(), DRC: true,
+		Faults: fault.Plan{Rules: []fault.Rule{{Name: "lost-replies", Proc: "RENAME|REMOVE", Probability: 0.05, Action: fault.DropReply}}}},
+	// LMTP, quota-status.
+	{Name: "sdbox-lda-mx", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"lmtp"},
+		Disputed: true,
+		Why: "Deliveries run as LDA on the MTA's host while the director serves IMAP elsewhere. In the model " +
+			"only the MX host allocates UIDs and every index change is made under an NLM lock, and taking a lock " +
+			"drops the NFS client's caches (Linux does so even for local locks), so no damage shows.",
+		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: hotUser()},
+	{Name: "sdbox-director-quota-status", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"no-quota-status"},
+		Disputed: true,
+		Why: "quota-status opens the user's mailbox on whichever backend the MTA asks. Its sync takes the index " +
+			"lock like any other process, so with working NLM the model shows no damage; it costs RPCs.",
+		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: hotUser()},
+	// mail_fsync and failover.
+	{Name: "maildir-failover-fsync-never", Format: "maildir", Expected: check.Corrupted, ClaimIDs: []string{"mail-fsync"},
+		Why: "lock_method=dotlock and mail_fsync=never: index log appends stay dirty in the client's page cache " +
+			"(no fcntl unlock flushes them); the backend crashes, the director moves its users, and the other " +
+			"backend renumbers or loses what the index had recorded.",
+		Hosts: 2, Routing: "director", Events: crashFirst(3 * time.Second),
+		Settings: with(func(s *mailstore.Settings) { s.MailFsync = mailstore.FsyncNever; s.LockMethod = mailstore.LockDotlock }),
+		Workload: hotUser()},
+	{Name: "maildir-failover-fsync-always", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"mail-fsync"},
+		Why:   "The same failover with mail_fsync=always: every log append is fdatasync'd, nothing is lost.",
+		Hosts: 2, Routing: "director", Events: crashFirst(3 * time.Second),
+		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock }), Workload: hotUser()},
+	// mail_nfs_*.
+	{Name: "sdbox-director-mail-nfs", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"no-mail-nfs"},
+		Why:   "With a director the flushes find nothing stale: no safety gained, more RPCs per operation than sdbox-director.",
+		Hosts: 2, Routing: "director", Workload: hotUser(),
+		Settings: with(func(s *mailstore.Settings) { s.MailNFSIndex, s.MailNFSStorage = true, true })},
+	{Name: "sdbox-random-nolock-mail-nfs", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mail-nfs-without-director"},
+		Why:   "The flushes refresh caches but cannot make host-local locks exclusive: \"it doesn't work perfectly\".",
+		Hosts: 2, Routing: "random", Mount: "nolock", Workload: hotUser(),
+		Settings: with(func(s *mailstore.Settings) { s.MailNFSIndex, s.MailNFSStorage = true, true })},
+	// Unmounted mount point.
+	{Name: "maildir-unmounted-writable", Format: "maildir", Expected: check.Corrupted, ClaimIDs: []string{"unmounted"},
+		Why: "backend2's NFS mount is missing and its bare mount point is writable: its users get a new empty " +
+			"Maildir there, deliveries land on local disk and never reach the store.",
+		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1, Writable: true}, Settings: recommended(), Workload: busyUsers()},
+	{Name: "maildir-unmounted-readonly", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"unmounted"},
+		Why:   "The same with a read-only mount point: deliveries and logins fail (temporarily) instead; nothing is lost.",
+		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1}, Settings: recommended(), Workload: busyUsers()},
+	// Mount options.
+	{Name: "maildir-director-nordirplus", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"nordirplus"},
+		Why:   "READDIR instead of READDIRPLUS: same safety, compare its RPCs per operation with maildir-director.",
+		Hosts: 2, Routing: "director", Mount: "nordirplus", Settings: recommended(), Workload: busyUsers()},
+	{Name: "sdbox-random-nolock-dotlock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"nolock-dotlock", "lockd"},
+		Why: "lock_method=dotlock takes index locks as O_EXCL files the server arbitrates, so nolock no longer " +
+			"matters: errors can still be logged (stale caches), but no mail is damaged.",
+		Hosts: 2, Routing: "random", Mount: "nolock", Workload: hotUser(),
+		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock })},
+	{Name: "sdbox-director-nolock", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"nolock-director"},
+		Why:   "With a perfect director host-local locks are enough: every process of a user runs on one host.",
+		Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: hotUser()},
+	{Name: "sdbox-director-hiccup-nolock", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"nolock-director"},
+		Why:   "A five-second director hiccup sends the user's operations to both backends; with nolock their locks do not exclude each other.",
+		Hosts: 2, Routing: "director", Mount: "nolock", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: hotUser()},
+	{Name: "sdbox-director-hiccup", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"nolock-director"},
+		Why:   "The same hiccup with NLM locks: the backends exclude each other; errors may be logged, no damage.",
+		Hosts: 2, Routing: "director", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: hotUser()},
+	// Clock synchronisation.
+	{Name: "maildir-random-skew150", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"clock-sync"},
+		Disputed: true,
+		Why: "backend2's clock runs 150 s ahead: it sees every dotlock older than the 120 s stale timeout and " +
+			"may override a live uidlist lock; Dovecot warns \"Created dotlock file's timestamp is different\". " +
+			"Uidlist locks are held for milliseconds, so overrides are rare and the model shows warnings only.",
+		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 150 * time.Second}, Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+	// Clustering without director.
+	{Name: "sdbox-source-ip-nolock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"source-ip"},
+		Why:   "Source-IP affinity keeps one client's connections together, but deliveries and other clients still reach both backends.",
+		Hosts: 2, Routing: "source-ip", Mount: "nolock", Settings: recommended(), Workload: hotUser()},
+	{Name: "sdbox-random-noac", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"noac"},
+		Why:   "noac with working locks: no stale attributes to be misled by, at several times the RPCs of sdbox-random.",
+		Hosts: 2, Routing: "random", Mount: "noac", Settings: recommended(), Workload: hotUser()},
+	{Name: "maildir-random", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"maildir-resistant"},
+		Why: "Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an O_EXCL " +
+			"dotlock the server arbitrates; taking it changes the directory, so the next stat of the uidlist " +
+			"revalidates. Compare sdbox-random.",
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+	{Name: "maildir-random-nolock", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"maildir-resistant"},
+		Why:   "Even with nolock: Maildir's uidlist lock is a dotlock, not fcntl. Compare sdbox-random-nolock.",
+		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+	{Name: "maildir-lda-mx-index-memory", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"lda-index-memory", "lmtp"},
+		Why:   "LDA on the MX host with INDEX=MEMORY: deliveries touch only Maildir and dovecot-uidlist (under its dotlock).",
+		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: hotUser(),
+		DeliverySettings: ptr(with(func(s *mailstore.Settings) { s.IndexMemory = true }))},
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// All returns the catalog sorted by name, each with the text of its first
+// claim as Claim.
 func All() []Scenario {
 	out := slices.Clone(catalog)
-	slices.SortFunc(out, func(a, b Scenario) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
+	for i := range out {
+		if out[i].Claim == "" && len(out[i].ClaimIDs) > 0 {
+			c, _ := ClaimByID(out[i].ClaimIDs[0])
+			out[i].Claim = c.Text
 		}
-		return 0
-	})
+	}
+	slices.SortFunc(out, func(a, b Scenario) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
 // Lookup returns the catalog scenario named name.
 func Lookup(name string) (Scenario, error) {
-	for _, s := range catalog {
+	for _, s := range All() {
 		if s.Name == name {
 			return s, nil
 		}
@@ -81,5 +209,5 @@ func Lookup(name string) (Scenario, error) {
 	for _, s := range All() {
 		names = append(names, s.Name)
 	}
-	return Scenario{}, fmt.Errorf("no scenario %q (have: %v)", name, names)
+	return Scenario{}, fmt.Errorf("no scenario %q (have: %s)", name, strings.Join(names, ", "))
 }

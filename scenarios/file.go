@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/pelletier/go-toml/v2"
@@ -30,6 +32,22 @@ type fileScenario struct {
 	MaxSteps int            `toml:"max_steps"`
 	Settings map[string]any `toml:"settings"`
 	Workload fileWorkload   `toml:"workload"`
+
+	Delivery         string         `toml:"delivery"`
+	DeliverySettings map[string]any `toml:"delivery_settings"`
+	QuotaStatus      bool           `toml:"quota_status"`
+	DRC              bool           `toml:"drc"`
+	Faults           string         `toml:"faults"` // a fault plan file, relative to this one
+	Events           []fileEvent    `toml:"event"`
+	Unmounted        *Unmounted     `toml:"unmounted"`
+}
+
+type fileEvent struct {
+	At      string `toml:"at"`
+	Kind    string `toml:"kind"`
+	Host    int    `toml:"host"`
+	For     string `toml:"for"`
+	Reclaim bool   `toml:"reclaim"`
 }
 
 type fileWorkload struct {
@@ -61,10 +79,30 @@ func Parse(name string, data []byte) (Scenario, error) {
 	}
 	at := func(key string) string { return fmt.Sprintf("%s:%d", name, lineOf(data, key)) }
 	sc := Scenario{Name: f.Name, Format: f.Format, Claim: f.Claim, Expected: check.Verdict(f.Expected),
-		Why: f.Why, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps}
+		Why: f.Why, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps,
+		Delivery: f.Delivery, QuotaStatus: f.QuotaStatus, DRC: f.DRC, Unmounted: f.Unmounted}
 	var err error
 	if sc.Settings, err = parseSettings(f.Settings, at); err != nil {
 		return Scenario{}, err
+	}
+	if f.DeliverySettings != nil {
+		ds, err := parseSettings(f.DeliverySettings, func(k string) string { return at("delivery_" + k) })
+		if err != nil {
+			return Scenario{}, err
+		}
+		sc.DeliverySettings = &ds
+	}
+	if sc.Events, err = parseEvents(f.Events, at); err != nil {
+		return Scenario{}, err
+	}
+	if f.Faults != "" {
+		plan, err := os.ReadFile(filepath.Join(filepath.Dir(name), f.Faults))
+		if err != nil {
+			return Scenario{}, fmt.Errorf("%s: faults: %w", at("faults"), err)
+		}
+		if sc.Faults, err = fault.ParsePlan(f.Faults, plan); err != nil {
+			return Scenario{}, err
+		}
 	}
 	if sc.Workload, err = f.Workload.spec(at); err != nil {
 		return Scenario{}, err
@@ -80,6 +118,24 @@ func Parse(name string, data []byte) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return sc, nil
+}
+
+func parseEvents(in []fileEvent, at func(string) string) ([]Event, error) {
+	var out []Event
+	for i, fe := range in {
+		e := Event{Kind: EventKind(fe.Kind), Host: fe.Host, Reclaim: fe.Reclaim}
+		var err error
+		if e.At, err = time.ParseDuration(fe.At); err != nil {
+			return nil, fmt.Errorf("%s: event %d: at %q is not a duration", at("event.at"), i+1, fe.At)
+		}
+		if fe.For != "" {
+			if e.For, err = time.ParseDuration(fe.For); err != nil {
+				return nil, fmt.Errorf("%s: event %d: for %q is not a duration", at("event.for"), i+1, fe.For)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
@@ -124,7 +180,7 @@ func tomlError(name string, err error) error {
 	return fmt.Errorf("%s: %w", name, err)
 }
 
-var tableLine = regexp.MustCompile(`^\s*\[([A-Za-z0-9_.-]+)\]\s*(#.*)?$`)
+var tableLine = regexp.MustCompile(`^\s*\[\[?([A-Za-z0-9_.-]+)\]\]?\s*(#.*)?$`)
 
 // lineOf finds the line that sets a dotted key ("settings.mail_fsync"),
 // tracking [table] headers; 0 when it is not found.

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,6 +70,28 @@ func TestWithChangesOneKnob(t *testing.T) {
 	for _, bad := range [][2]string{{"mail_fsync", "sometimes"}, {"colour", "blue"}, {"mount", "actimeo=x"}, {"hosts", "many"}} {
 		if _, err := sc.With(bad[0], bad[1]); err == nil {
 			t.Errorf("With(%s, %s) accepted", bad[0], bad[1])
+		}
+	}
+}
+
+// TestExamples runs every example scenario file over a few seeds: they are
+// documentation, so they must stay runnable and keep their promise.
+func TestExamples(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.toml")
+	for _, f := range files {
+		if filepath.Base(f) == "faults.toml" {
+			continue // a fault plan, not a scenario
+		}
+		sc, err := scenarios.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := scenarios.Measure(sc, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Agrees {
+			t.Errorf("%s: expected %s, measured %v", f, sc.Expected, m.Verdicts)
 		}
 	}
 }

@@ -18,6 +18,10 @@ type Measured struct {
 	// FirstBad is a seed to replay when they do not.
 	FirstBad uint64 `json:"first_bad_seed,omitempty"`
 	Agrees   bool   `json:"agrees"`
+	// Disputed and Why carry the catalog's explanation when the model
+	// disagrees with the guide.
+	Disputed bool   `json:"disputed,omitempty"`
+	Why      string `json:"why"`
 }
 
 // Agrees decides whether verdicts over many seeds bear out an expected
@@ -58,7 +62,8 @@ func Measure(sc Scenario, n int) (Measured, error) {
 		}()
 	}
 	wg.Wait()
-	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{}}
+	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{},
+		Disputed: sc.Disputed, Why: sc.Why}
 	var rpcs, ops int
 	for i, r := range results {
 		if errs[i] != nil {

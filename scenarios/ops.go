@@ -9,6 +9,7 @@ import (
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
+	"github.com/nfsmail/nfsmail/mailstore/sdbox"
 )
 
 // opener returns the engine of a format.
@@ -16,6 +17,8 @@ func opener(format string) mailstore.Opener {
 	switch format {
 	case "maildir":
 		return maildir.Open
+	case "sdbox":
+		return sdbox.Open
 	}
 	panic("harness internal error: unvalidated format " + format)
 }
@@ -26,8 +29,8 @@ func (r *runner) spawn(h *host.Host, i int, op mailgen.Op) {
 	r.users[h.Name()+"/"+name] = op.User
 	open := opener(r.sc.Format)
 	h.Spawn(name, func(env mailstore.Env) {
-		if wait := op.At - r.sched.Now(); wait > 0 {
-			env.Clock.Sleep(wait)
+		if op.Kind == mailgen.Deliver && r.sc.DeliverySettings != nil {
+			env.Settings = *r.sc.DeliverySettings
 		}
 		box, err := open(env, op.User)
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nfsmail/nfsmail/harness/check"
 	"github.com/nfsmail/nfsmail/harness/cluster"
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/harness/host"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/harness/sim"
@@ -90,7 +91,8 @@ type runner struct {
 	srv    *nfsserver.Server
 	mounts []*nfsclient.Mount
 	base   []map[string]int // RPCs each mount sent before the workload
-	hosts  []*host.Host
+	hosts  []*host.Host     // the backends
+	mx     *host.Host       // the MTA host running Dovecot LDA ("lda-mx" delivery)
 	model  *check.Model
 	res    *Result
 	users  map[string]string // process name -> user, for log attribution
@@ -112,13 +114,28 @@ func newRunner(sc Scenario, opts Options) (*runner, error) {
 	r.store = simfs.New(simfs.Options{Now: func() time.Time { return host.Epoch.Add(r.sched.Now()) }})
 	var verf [8]byte
 	binary.BigEndian.PutUint64(verf[:], sim.Stream(opts.Seed, "server").Uint64())
-	r.srv = nfsserver.New(r.store, nfsserver.Options{WriteVerifier: verf})
+	srvOpts := nfsserver.Options{WriteVerifier: verf, DRC: sc.DRC}
+	if len(sc.Faults.Rules) > 0 || sc.Faults.Granularity > 0 {
+		srvOpts.Faults = fault.New(sc.Faults, opts.Seed)
+	}
+	if sc.Faults.Granularity > 0 {
+		r.store.SetGranularity(sc.Faults.Granularity)
+	}
+	r.srv = nfsserver.New(r.store, srvOpts)
 	mountOpts, err := nfsclient.ParseOptions(sc.Mount)
 	if err != nil {
 		return nil, err
 	}
 	for i := range sc.Hosts {
-		if err := r.addHost(fmt.Sprintf("backend%d", i+1), sc.skew(i), mountOpts, sc.Settings); err != nil {
+		h, err := r.newHost(fmt.Sprintf("backend%d", i+1), sc.skew(i), mountOpts, sc.Settings)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		r.hosts = append(r.hosts, h)
+	}
+	if sc.Delivery == "lda-mx" {
+		if err := r.addMX(mountOpts); err != nil {
 			r.close()
 			return nil, err
 		}
@@ -142,21 +159,24 @@ func replay(sc Scenario, opts Options) string {
 	return fmt.Sprintf("nfsmail run %s --seed %d", src, opts.Seed)
 }
 
-func (r *runner) addHost(name string, skew time.Duration, o nfsclient.Options, s mailstore.Settings) error {
+// newHost mounts the store on a new host (or, for the scenario's
+// unmounted backend, gives it only its bare mount point).
+func (r *runner) newHost(name string, skew time.Duration, o nfsclient.Options, s mailstore.Settings) (*host.Host, error) {
 	conn, err := r.srv.Dial(name)
 	if err != nil {
-		return fmt.Errorf("dial %s: %w", name, err)
+		return nil, fmt.Errorf("dial %s: %w", name, err)
 	}
 	m, err := nfsclient.Dial(conn, nfsclient.Config{Host: name, Options: o, Clock: host.NFSClock{S: r.sched}})
 	if err != nil {
-		return fmt.Errorf("mount %s: %w", name, err)
+		return nil, fmt.Errorf("mount %s: %w", name, err)
 	}
 	r.mounts = append(r.mounts, m)
 	r.base = append(r.base, m.Counts())
-	r.hosts = append(r.hosts, host.New(r.sched, host.Config{
-		Name: name, Skew: skew, NFS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged,
-	}))
-	return nil
+	cfg := host.Config{Name: name, Skew: skew, NFS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged}
+	if u := r.sc.Unmounted; u != nil && name == fmt.Sprintf("backend%d", u.Host+1) {
+		cfg.Unmounted, cfg.MountPointWritable = true, u.Writable
+	}
+	return host.New(r.sched, cfg), nil
 }
 
 func (r *runner) close() {
@@ -178,10 +198,13 @@ func (r *runner) run() (*Result, error) {
 		return nil, err
 	}
 	ops := mailgen.Generate(r.opts.Seed, r.sc.Workload)
-	for i, op := range ops {
-		h := r.hosts[router.Route(op.User, op.ClientIP)]
-		r.spawn(h, i, op)
+	state := &clusterState{router: router, down: map[int]bool{}, r: sim.Stream(r.opts.Seed, "cluster")}
+	for _, e := range r.sc.Events {
+		if e.Kind == Hiccup {
+			state.hiccups = append(state.hiccups, e)
+		}
 	}
+	r.launch(ops, state)
 	err = r.sched.Run()
 	r.res.Steps = r.sched.Steps()
 	r.res.VirtualSeconds = r.sched.Now().Seconds()
@@ -245,6 +268,7 @@ func (r *runner) hostNames() []string {
 func (r *runner) countRPCs() {
 	r.res.RPCCounts = map[string]int{}
 	r.res.RPCByHost = map[string]map[string]int{}
+	names := append(r.hostNames(), "mx")
 	for i, m := range r.mounts {
 		c := m.Counts()
 		for proc, n := range r.base[i] {
@@ -252,7 +276,7 @@ func (r *runner) countRPCs() {
 				delete(c, proc)
 			}
 		}
-		r.res.RPCByHost[r.hosts[i].Name()] = c
+		r.res.RPCByHost[names[i]] = c
 		for proc, n := range c {
 			r.res.RPCCounts[proc] += n
 			r.res.RPCs += n

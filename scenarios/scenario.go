@@ -3,9 +3,11 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -23,26 +25,97 @@ type Scenario struct {
 	// Expected is the verdict the guide implies.
 	Expected check.Verdict
 	// Why explains, in terms of the model, what should happen.
-	Why     string
-	Hosts   int
-	Routing string // "director", "source-ip" or "random"
+	Why string
+	// Disputed marks a scenario whose measured verdicts do not bear out
+	// what the guide implies; Why says why. The catalog test asserts that
+	// the disagreement is still measured, so a change of the model that
+	// resolves it is noticed.
+	Disputed bool
+	Hosts    int
+	Routing  string // "director", "source-ip" or "random"
 	// Mount is the NFS mount-options string every host uses ("" = Linux defaults).
 	Mount    string
 	Settings mailstore.Settings
 	Workload mailgen.Spec
 	// Skew is each host's clock offset from the NFS server (missing = 0).
 	Skew []time.Duration
+	// Delivery is how mail arrives: "lmtp" (the default: routed like IMAP,
+	// so through the director when there is one) or "lda-mx" (Dovecot LDA
+	// on the MTA's own host, which mounts the store too).
+	Delivery string
+	// DeliverySettings, if set, replaces Settings for delivery processes
+	// (e.g. INDEX=MEMORY for LDA, as the guide suggests without a director).
+	DeliverySettings *mailstore.Settings
+	// QuotaStatus: before each delivery the MTA asks Dovecot's
+	// quota-status service, which opens the user's mailbox on whichever
+	// backend the MTA reaches (a random one).
+	QuotaStatus bool
+	// Faults is the NFS server's fault plan.
+	Faults fault.Plan
+	// DRC turns on the server's duplicate request cache.
+	DRC bool
+	// Events are cluster events in virtual time: host crashes, director
+	// hiccups, server restarts.
+	Events []Event
+	// Unmounted, if set, is a backend whose NFS mount failed: its
+	// processes see the bare mount-point directory.
+	Unmounted *Unmounted
 	// MaxSteps bounds the run (0 = a default that fits the workload).
 	MaxSteps int
 }
+
+// Event is something that happens to the cluster at a virtual time.
+type Event struct {
+	At   time.Duration
+	Kind EventKind
+	// Host is the backend (0-based) a crash hits.
+	Host int
+	// For is how long a hiccup lasts.
+	For time.Duration
+	// Reclaim: after a server restart, clients are told and reclaim their
+	// locks (statd's notification arrived).
+	Reclaim bool
+}
+
+// EventKind names an Event.
+type EventKind string
+
+// Event kinds.
+const (
+	// Crash: the host crashes (processes killed, caches and unflushed data
+	// lost) and stays down; the director moves its users to the next host.
+	Crash EventKind = "crash"
+	// Hiccup: for a while the director sends each operation of a user to
+	// its backend or to the next one at random, so two backends serve one
+	// user at once ("this doesn't work 100% of the time", says the guide).
+	Hiccup EventKind = "hiccup"
+	// ServerRestart: the NFS server restarts (unstable writes and locks
+	// lost, grace period).
+	ServerRestart EventKind = "server-restart"
+)
+
+// Unmounted describes a backend whose NFS mount is missing.
+type Unmounted struct {
+	Host int `toml:"host"`
+	// Writable: the bare mount-point directory is writable for the mail
+	// user (the guide says it must not be).
+	Writable bool `toml:"writable"`
+}
+
+// Formats are the mailbox formats the simulation has engines for.
+var Formats = []string{"maildir", "sdbox"}
 
 // Validate reports what is wrong with a scenario, naming the field.
 func (s Scenario) Validate() error {
 	switch {
 	case s.Name == "":
 		return fmt.Errorf("scenario: name is empty")
-	case s.Format != "maildir":
-		return fmt.Errorf("scenario %s: format %q is not supported (maildir)", s.Name, s.Format)
+	case !slices.Contains(Formats, s.Format):
+		return fmt.Errorf("scenario %s: format %q is not supported (%s)", s.Name, s.Format, strings.Join(Formats, ", "))
+	case s.Delivery != "" && s.Delivery != "lmtp" && s.Delivery != "lda-mx":
+		return fmt.Errorf("scenario %s: delivery %q is not lmtp or lda-mx", s.Name, s.Delivery)
+	case s.Unmounted != nil && (s.Unmounted.Host < 0 || s.Unmounted.Host >= s.Hosts):
+		return fmt.Errorf("scenario %s: unmounted host %d does not exist", s.Name, s.Unmounted.Host)
 	case s.Hosts < 1 || s.Hosts > 64:
 		return fmt.Errorf("scenario %s: hosts = %d, want 1..64", s.Name, s.Hosts)
 	case len(s.Skew) > s.Hosts:
@@ -61,8 +134,32 @@ func (s Scenario) Validate() error {
 			return fmt.Errorf("scenario %s: unknown claim %q", s.Name, id)
 		}
 	}
+	for _, e := range s.Events {
+		if err := e.validate(s.Hosts); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+	}
+	for i := range s.Faults.Rules {
+		if err := s.Faults.Rules[i].Validate(); err != nil {
+			return fmt.Errorf("scenario %s: fault %w", s.Name, err)
+		}
+	}
 	if _, err := nfsclient.ParseOptions(s.Mount); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+func (e Event) validate(hosts int) error {
+	switch {
+	case e.At < 0:
+		return fmt.Errorf("event %s at %v: negative time", e.Kind, e.At)
+	case e.Kind == Crash && (e.Host < 0 || e.Host >= hosts):
+		return fmt.Errorf("crash of host %d: no such host", e.Host)
+	case e.Kind == Hiccup && e.For <= 0:
+		return fmt.Errorf("hiccup at %v: needs a positive duration", e.At)
+	case e.Kind != Crash && e.Kind != Hiccup && e.Kind != ServerRestart:
+		return fmt.Errorf("unknown event %q (crash, hiccup, server-restart)", e.Kind)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,18 +152,23 @@ func (m *Mount) DropCaches() {
 // non-idempotent request twice; what it answers the second time is what the
 // caller sees, as on a real client without a duplicate request cache.
 func (m *Mount) rpc(prog, vers, proc uint32, name string, args func(e *nfs3.Encoder)) (*nfs3.Decoder, error) {
-	m.t.encode(prog, vers, proc, args)
+	rec, xid := m.t.encode(prog, vers, proc, args)
 	for try := 0; ; try++ {
 		m.clock.Charge(m.opts.RTT)
 		if m.onRPC != nil {
 			m.onRPC(name + strings.Repeat("*", min(try, 1)))
 		}
-		if err := m.t.send(name); err != nil {
+		if err := m.t.send(name, rec); err != nil {
 			return nil, err
 		}
-		d, err := m.t.recv(name)
+		d, err := m.t.recv(name, xid)
 		if !errors.Is(err, errNoReply) {
 			return d, err
+		}
+		if try == 0 {
+			// other processes of this host use the transport while this
+			// one waits to retransmit: keep a copy of the call
+			rec = slices.Clone(rec)
 		}
 		m.retransmits++
 		m.clock.Sleep(min(m.opts.Timeo*time.Duration(try+1), maxTimeo))

@@ -11,6 +11,10 @@ import (
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
+// maxLockPoll caps the backoff of a blocked lock's polling (Linux waits
+// for the server's GRANTED callback instead, re-sending every 30 s).
+const maxLockPoll = 2 * time.Second
+
 // graceWait is how long the Linux client waits before asking again when the
 // server is in its grace period (NLMCLNT_GRACE_WAIT).
 const graceWait = 5 * time.Second
@@ -22,12 +26,14 @@ type nlmHeld struct {
 }
 
 // nlmLock is the NLM side of file.Lock: the server arbitrates between all
-// hosts. A blocking request that conflicts is asked again every lockPoll
-// (the model polls instead of waiting for the server's GRANTED callback);
+// hosts. A blocking request that conflicts is asked again after lockPoll,
+// doubling up to maxLockPoll (the model polls instead of waiting for the
+// server's GRANTED callback);
 // during the server's grace period every request waits graceWait and asks
 // again, as Linux does.
 func (f *file) nlmLock(typ vfs.LockType, wait bool) error {
 	m := f.m
+	poll := lockPoll
 	for {
 		st, err := m.nlmCall(f, typ, wait, false)
 		if err != nil {
@@ -47,7 +53,8 @@ func (f *file) nlmLock(typ vfs.LockType, wait bool) error {
 			if !wait {
 				return vfs.ErrWouldBlock
 			}
-			m.clock.Sleep(lockPoll)
+			m.clock.Sleep(poll)
+			poll = min(2*poll, maxLockPoll)
 		case nfs3.NLMStaleFH:
 			f.ino.stale = true
 			return vfs.ErrStale

@@ -74,7 +74,10 @@ func verdicts(m scenarios.Measured) string {
 		}
 	}
 	s := strings.Join(parts, ", ")
-	if !m.Agrees {
+	switch {
+	case !m.Agrees && m.Disputed:
+		s += " — the model disagrees with the guide: " + m.Why
+	case !m.Agrees:
 		s += fmt.Sprintf(" (differs; replay: nfsmail run %s --seed %d)", m.Scenario, m.FirstBad)
 	}
 	return s

@@ -10,9 +10,14 @@ import (
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
-// lockPoll is how often a blocked fcntl/flock request is retried; Dovecot
-// blocks in F_SETLKW, the simulation polls on the host clock.
-const lockPoll = 100 * time.Millisecond
+// A blocked fcntl/flock request is retried after lockPoll, doubling up to
+// maxLockPoll: Dovecot blocks in F_SETLKW and the kernel waits for the
+// lock server's callback; the simulation polls on the host clock without
+// flooding the server.
+const (
+	lockPoll    = 100 * time.Millisecond
+	maxLockPoll = 2 * time.Second
+)
 
 // ErrLockTimeout: the head log stayed locked for the whole lock timeout.
 var ErrLockTimeout = errors.New("index: transaction log lock timed out")
@@ -36,6 +41,7 @@ func (ix *Index) lockLog(lf *logFile) error {
 		return nil
 	}
 	deadline := ix.env.Clock.Now().Add(timeout)
+	poll := lockPoll
 	for {
 		err := vfs.Lock(lf.f, vfs.WriteLock, false)
 		if err == nil {
@@ -50,7 +56,8 @@ func (ix *Index) lockLog(lf *logFile) error {
 			ix.errorf("Timeout (%ds) while waiting for lock for transaction log file %s", int(timeout.Seconds()), lf.path)
 			return ErrLockTimeout
 		}
-		ix.env.Clock.Sleep(lockPoll)
+		ix.env.Clock.Sleep(min(poll, deadline.Sub(ix.env.Clock.Now())+time.Millisecond))
+		poll = min(2*poll, maxLockPoll)
 	}
 }
 

@@ -1,0 +1,119 @@
+package scenarios
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/nfsmail/nfsmail/harness/cluster"
+	"github.com/nfsmail/nfsmail/harness/host"
+	"github.com/nfsmail/nfsmail/harness/nfsclient"
+	"github.com/nfsmail/nfsmail/harness/sim"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// clusterState is what routing depends on while the run goes on: hosts
+// that crashed, hiccup windows.
+type clusterState struct {
+	router  cluster.Router
+	down    map[int]bool
+	hiccups []Event
+	r       *rand.Rand // hiccup choices and quota-status routing
+}
+
+// route picks the backend for op at virtual time now. A down host's users
+// go to the next host that is up (the director moves them); during a
+// hiccup each operation goes to the user's backend or the next one at random.
+func (c *clusterState) route(op mailgen.Op, now time.Duration, n int) int {
+	h := c.router.Route(op.User, op.ClientIP)
+	for _, e := range c.hiccups {
+		if now >= e.At && now < e.At+e.For && c.r.IntN(2) == 1 {
+			h = (h + 1) % n
+		}
+	}
+	for i := 0; i < n && c.down[h]; i++ {
+		h = (h + 1) % n
+	}
+	return h
+}
+
+// launch starts the MTA-and-clients process: it waits for each operation's
+// start time, routes it with the cluster's state at that moment and spawns
+// it on the chosen host; and the nemesis process that applies Events.
+func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
+	r.sched.Spawn("clients", "cluster", func(p *sim.Proc) {
+		for i, op := range ops {
+			if d := op.At - r.sched.Now(); d > 0 {
+				p.Sleep(d)
+			}
+			if op.Kind == mailgen.Deliver && r.sc.QuotaStatus {
+				r.quotaStatus(r.hosts[state.r.IntN(len(r.hosts))], i, op)
+			}
+			h := r.hosts[state.route(op, r.sched.Now(), len(r.hosts))]
+			if op.Kind == mailgen.Deliver && r.mx != nil {
+				h = r.mx
+			}
+			r.spawn(h, i, op)
+		}
+	})
+	events := slices.Clone(r.sc.Events)
+	slices.SortStableFunc(events, func(a, b Event) int { return int(a.At - b.At) })
+	if len(events) == 0 {
+		return
+	}
+	r.sched.Spawn("nemesis", "cluster", func(p *sim.Proc) {
+		for _, e := range events {
+			if d := e.At - r.sched.Now(); d > 0 {
+				p.Sleep(d)
+			}
+			r.apply(e, state)
+		}
+	})
+}
+
+// apply carries out one cluster event.
+func (r *runner) apply(e Event, state *clusterState) {
+	switch e.Kind {
+	case Crash:
+		r.sched.Tracef("event: crash %s", r.hosts[e.Host].Name())
+		r.hosts[e.Host].Crash()
+		state.down[e.Host] = true
+	case Hiccup:
+		r.sched.Tracef("event: director hiccup for %v", e.For)
+	case ServerRestart:
+		r.sched.Tracef("event: NFS server restart (clients reclaim: %v)", e.Reclaim)
+		r.srv.Restart()
+		if e.Reclaim {
+			for _, m := range r.mounts {
+				m.Reclaim()
+			}
+		}
+	}
+}
+
+// addMX adds the MTA host that runs Dovecot LDA for every delivery.
+func (r *runner) addMX(o nfsclient.Options) error {
+	h, err := r.newHost("mx", 0, o, r.sc.Settings)
+	r.mx = h
+	return err
+}
+
+// quotaStatus runs Dovecot's quota-status check for op's recipient on h:
+// it opens the user's mailbox there and reads its status, as the quota
+// count backend does, from whichever backend the MTA reached.
+func (r *runner) quotaStatus(h *host.Host, i int, op mailgen.Op) {
+	name := fmt.Sprintf("quota-status-%s-%d", op.User, i)
+	r.users[h.Name()+"/"+name] = op.User
+	open := opener(r.sc.Format)
+	h.Spawn(name, func(env mailstore.Env) {
+		box, err := open(env, op.User)
+		if err == nil {
+			_, err = box.Sync()
+		}
+		if err != nil {
+			r.sched.Tracef("quota-status failed: %v", err)
+		}
+	})
+}
