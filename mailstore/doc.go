@@ -1,6 +1,6 @@
 // Package mailstore is the engine-neutral interface the workload drives: one
 // user's INBOX as an LMTP delivery agent and an IMAP session see it. Mail
-// engines (mailstore/maildir, later sdbox and mdbox) implement Mailbox by
+// engines (mailstore/maildir, mailstore/sdbox, mailstore/mdbox) implement Mailbox by
 // following Dovecot 2.3's on-disk algorithms against a vfs.FS, so a simulated
 // host can run them over its model of an NFS mount.
 //

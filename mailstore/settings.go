@@ -56,9 +56,11 @@ func (m LockMethod) String() string {
 // DefaultSettings for Dovecot 2.3.19's defaults; the zero value is not that.
 //
 // All fields are honoured by mailstore/index, mailstore/maildir,
-// mailstore/sdbox and mailstore/dotlock, except VolatileDir and IterIndex,
-// which only matter for lock files and mailbox listing that the engines do
-// not model yet (they are carried so scenarios can state them).
+// mailstore/sdbox, mailstore/mdbox and mailstore/dotlock, except
+// VolatileDir and IterIndex, which only matter for lock files and mailbox
+// listing that the engines do not model yet (they are carried so scenarios
+// can state them). AltDir, NoAltCheck and the Mdbox* fields only matter
+// to mdbox.
 type Settings struct {
 	MailFsync          FsyncMode  // mail_fsync, default optimized
 	MmapDisable        bool       // mmap_disable, default no
@@ -79,6 +81,37 @@ type Settings struct {
 	IterIndex bool
 	// VolatileDir is VOLATILEDIR=<dir> for host-local lock files.
 	VolatileDir string
+	// AltDir is mail_location's ALT=<dir> ("%u" expands to the user): the
+	// dbox alternative storage root; "" means none.
+	AltDir string
+	// NoAltCheck is NOALTCHECK: skip the dbox-alt-root sanity check.
+	NoAltCheck bool
+	// MdboxRotateSize is mdbox_rotate_size (default 10 MiB; 0 means the
+	// default): an m.* file is not appended to once this large.
+	MdboxRotateSize int64
+	// MdboxRotateInterval is mdbox_rotate_interval (default 0 = off): files
+	// created before the current day (>= 24h) or hour boundary are not
+	// appended to.
+	MdboxRotateInterval time.Duration
+}
+
+// DefaultMdboxRotateSize is mdbox_rotate_size's default.
+const DefaultMdboxRotateSize = 10 << 20
+
+// AltRoot returns user's ALT= root with %u expanded, and false without ALT.
+func (s Settings) AltRoot(user string) (string, bool) {
+	if s.AltDir == "" {
+		return "", false
+	}
+	return strings.ReplaceAll(s.AltDir, "%u", user), true
+}
+
+// RotateSize returns mdbox_rotate_size, defaulted.
+func (s Settings) RotateSize() int64 {
+	if s.MdboxRotateSize <= 0 {
+		return DefaultMdboxRotateSize
+	}
+	return s.MdboxRotateSize
 }
 
 // IndexRoot returns where user's index files live given the mail root
@@ -96,9 +129,10 @@ func (s Settings) IndexRoot(user, mailRoot string) (string, bool) {
 // DefaultSettings returns Dovecot 2.3.19's defaults.
 func DefaultSettings() Settings {
 	return Settings{
-		MailFsync:      FsyncOptimized,
-		LockMethod:     LockFcntl,
-		DotlockUseExcl: true,
+		MailFsync:       FsyncOptimized,
+		LockMethod:      LockFcntl,
+		DotlockUseExcl:  true,
+		MdboxRotateSize: DefaultMdboxRotateSize,
 	}
 }
 

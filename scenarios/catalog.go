@@ -28,19 +28,19 @@ func with(fn func(s *mailstore.Settings)) mailstore.Settings {
 	return s
 }
 
-// busyUsers spreads three users' deliveries and IMAP sessions over two
+// BusyUsers spreads three users' deliveries and IMAP sessions over two
 // minutes: the ordinary load of a small cluster.
-func busyUsers() mailgen.Spec {
+func BusyUsers() mailgen.Spec {
 	return mailgen.Spec{
 		Users: 3, Deliveries: 12, Sessions: 6, Commands: 6,
 		Duration: 2 * time.Minute, Idle: 10 * time.Second, ClientIPs: 3,
 	}
 }
 
-// hotUser is one user receiving a burst of 40 deliveries in five seconds
+// HotUser is one user receiving a burst of 40 deliveries in five seconds
 // while six IMAP sessions change flags and expunge: the load under which
 // two backends' races are likely enough to be seen within 20 seeds.
-func hotUser() mailgen.Spec {
+func HotUser() mailgen.Spec {
 	return mailgen.Spec{
 		Users: 1, Deliveries: 40, Sessions: 6, Commands: 6,
 		Duration: 5 * time.Second, Idle: time.Second, ClientIPs: 3,
@@ -59,27 +59,27 @@ var catalog = []Scenario{
 	{Name: "maildir-director", Format: "maildir", Expected: check.Clean,
 		ClaimIDs: []string{"director", "no-multi-server", "mmap-disable", "mail-fsync"},
 		Why:      "Every user is pinned to one backend, so all of a user's processes share one NFS client and its caches.",
-		Hosts:    2, Routing: "director", Settings: recommended(), Workload: busyUsers()},
+		Hosts:    2, Routing: "director", Settings: recommended(), Workload: BusyUsers()},
 	{Name: "sdbox-director", Format: "sdbox", Expected: check.Clean,
 		ClaimIDs: []string{"director", "no-multi-server"},
 		Why:      "As maildir-director, under the hot-user burst.",
-		Hosts:    2, Routing: "director", Settings: recommended(), Workload: hotUser()},
+		Hosts:    2, Routing: "director", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-random", Format: "sdbox", Expected: check.SelfHealed,
 		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
 		Why: "Both backends allocate UIDs and append to the index log; NLM serialises them, but a backend " +
 			"that saw a message through a stale cache logs \"Unexpectedly lost uid\" and rebuilds.",
-		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	{Name: "sdbox-random-nolock", Format: "sdbox", Expected: check.Corrupted,
 		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
 		Why: "With nolock each backend's index lock is its own: both read the same next_uid, both stat " +
 			"u.N before either renames, and one rename replaces the other's message (\"already exists, " +
 			"rebuilding index\" when the stat sees it first).",
-		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	// Director and recommended settings under NFS faults.
 	{Name: "sdbox-director-faults", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
 		Why: "Slow WRITEs and COMMITs, lost replies to exclusive CREATEs (the verifier makes the retransmission " +
 			"safe), and a server restart whose unstable writes the clients resend and whose locks they reclaim.",
-		Hosts: 2, Routing: "director", Settings: recommended(), Workload: hotUser(),
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
 		Events: []Event{{At: 2 * time.Second, Kind: ServerRestart, Reclaim: true}},
 		Faults: fault.Plan{Rules: []fault.Rule{
 			{Name: "slow-writes", Proc: "WRITE|COMMIT", Probability: 0.2, Action: fault.Delay, Delay: 200 * time.Millisecond},
@@ -89,11 +89,11 @@ var catalog = []Scenario{
 		Why: "Lost replies to RENAME and REMOVE (timeo=10: retransmitted after 1 s): the client retransmits and the server, without a duplicate " +
 			"request cache, executes them again and answers ENOENT for work it did. Saves and expunges fail for " +
 			"the client though they happened; with the server's DRC (sdbox-director-lost-replies-drc) they do not.",
-		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: hotUser(),
+		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: HotUser(),
 		Faults: fault.Plan{Rules: []fault.Rule{{Name: "lost-replies", Proc: "RENAME|REMOVE", Probability: 0.05, Action: fault.DropReply}}}},
 	{Name: "sdbox-director-lost-replies-drc", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
 		Why:   "The same lost replies with the server's duplicate request cache: retransmissions get the saved answers.",
-		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: hotUser(), DRC: true,
+		Hosts: 2, Routing: "director", Mount: "timeo=10", Settings: recommended(), Workload: HotUser(), DRC: true,
 		Faults: fault.Plan{Rules: []fault.Rule{{Name: "lost-replies", Proc: "RENAME|REMOVE", Probability: 0.05, Action: fault.DropReply}}}},
 	// LMTP, quota-status.
 	{Name: "sdbox-lda-mx", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"lmtp"},
@@ -101,84 +101,88 @@ var catalog = []Scenario{
 		Why: "Deliveries run as LDA on the MTA's host while the director serves IMAP elsewhere. In the model " +
 			"only the MX host allocates UIDs and every index change is made under an NLM lock, and taking a lock " +
 			"drops the NFS client's caches (Linux does so even for local locks), so no damage shows.",
-		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-director-quota-status", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"no-quota-status"},
 		Disputed: true,
 		Why: "quota-status opens the user's mailbox on whichever backend the MTA asks. Its sync takes the index " +
 			"lock like any other process, so with working NLM the model shows no damage; it costs RPCs.",
-		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: HotUser()},
 	// mail_fsync and failover.
-	{Name: "maildir-failover-fsync-never", Format: "maildir", Expected: check.Corrupted, ClaimIDs: []string{"mail-fsync"},
-		Why: "lock_method=dotlock and mail_fsync=never: index log appends stay dirty in the client's page cache " +
-			"(no fcntl unlock flushes them); the backend crashes, the director moves its users, and the other " +
-			"backend renumbers or loses what the index had recorded.",
+	{Name: "sdbox-failover-fsync-never", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mail-fsync"},
+		Why: "lock_method=dotlock and mail_fsync=never, and the backend crashes: an IMAP session's index log " +
+			"append (an acknowledged STORE) is still dirty in the client's page cache — no fcntl unlock flushed it " +
+			"and the session had not closed the log — so the director moves the user to the other backend, " +
+			"which never sees the flag change. sdbox keeps flags only in the index; on NFS close() and fcntl " +
+			"unlocks flush anyway, which is why the window is narrow.",
 		Hosts: 2, Routing: "director", Events: crashFirst(3 * time.Second),
 		Settings: with(func(s *mailstore.Settings) { s.MailFsync = mailstore.FsyncNever; s.LockMethod = mailstore.LockDotlock }),
-		Workload: hotUser()},
-	{Name: "maildir-failover-fsync-always", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"mail-fsync"},
-		Why:   "The same failover with mail_fsync=always: every log append is fdatasync'd, nothing is lost.",
+		Workload: HotUser()},
+	{Name: "sdbox-failover-fsync-always", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"mail-fsync"},
+		Why: "The same failover with mail_fsync=always: every log append is fdatasync'd before the client is " +
+			"answered, so nothing acknowledged is lost. The crashed host's index dotlock stays behind until its " +
+			"180 s stale timeout, so a delivery may time out waiting for it (a temporary failure).",
 		Hosts: 2, Routing: "director", Events: crashFirst(3 * time.Second),
-		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock }), Workload: hotUser()},
+		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock }), Workload: HotUser()},
 	// mail_nfs_*.
 	{Name: "sdbox-director-mail-nfs", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"no-mail-nfs"},
 		Why:   "With a director the flushes find nothing stale: no safety gained, more RPCs per operation than sdbox-director.",
-		Hosts: 2, Routing: "director", Workload: hotUser(),
+		Hosts: 2, Routing: "director", Workload: HotUser(),
 		Settings: with(func(s *mailstore.Settings) { s.MailNFSIndex, s.MailNFSStorage = true, true })},
 	{Name: "sdbox-random-nolock-mail-nfs", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mail-nfs-without-director"},
 		Why:   "The flushes refresh caches but cannot make host-local locks exclusive: \"it doesn't work perfectly\".",
-		Hosts: 2, Routing: "random", Mount: "nolock", Workload: hotUser(),
+		Hosts: 2, Routing: "random", Mount: "nolock", Workload: HotUser(),
 		Settings: with(func(s *mailstore.Settings) { s.MailNFSIndex, s.MailNFSStorage = true, true })},
 	// Unmounted mount point.
 	{Name: "maildir-unmounted-writable", Format: "maildir", Expected: check.Corrupted, ClaimIDs: []string{"unmounted"},
 		Why: "backend2's NFS mount is missing and its bare mount point is writable: its users get a new empty " +
 			"Maildir there, deliveries land on local disk and never reach the store.",
-		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1, Writable: true}, Settings: recommended(), Workload: busyUsers()},
+		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1, Writable: true}, Settings: recommended(), Workload: BusyUsers()},
 	{Name: "maildir-unmounted-readonly", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"unmounted"},
 		Why:   "The same with a read-only mount point: deliveries and logins fail (temporarily) instead; nothing is lost.",
-		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1}, Settings: recommended(), Workload: busyUsers()},
+		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1}, Settings: recommended(), Workload: BusyUsers()},
 	// Mount options.
 	{Name: "maildir-director-nordirplus", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"nordirplus"},
 		Why:   "READDIR instead of READDIRPLUS: same safety, compare its RPCs per operation with maildir-director.",
-		Hosts: 2, Routing: "director", Mount: "nordirplus", Settings: recommended(), Workload: busyUsers()},
+		Hosts: 2, Routing: "director", Mount: "nordirplus", Settings: recommended(), Workload: BusyUsers()},
 	{Name: "sdbox-random-nolock-dotlock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"nolock-dotlock", "lockd"},
 		Why: "lock_method=dotlock takes index locks as O_EXCL files the server arbitrates, so nolock no longer " +
 			"matters: errors can still be logged (stale caches), but no mail is damaged.",
-		Hosts: 2, Routing: "random", Mount: "nolock", Workload: hotUser(),
+		Hosts: 2, Routing: "random", Mount: "nolock", Workload: HotUser(),
 		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock })},
 	{Name: "sdbox-director-nolock", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"nolock-director"},
 		Why:   "With a perfect director host-local locks are enough: every process of a user runs on one host.",
-		Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-director-hiccup-nolock", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"nolock-director"},
 		Why:   "A five-second director hiccup sends the user's operations to both backends; with nolock their locks do not exclude each other.",
-		Hosts: 2, Routing: "director", Mount: "nolock", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "director", Mount: "nolock", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-director-hiccup", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"nolock-director"},
 		Why:   "The same hiccup with NLM locks: the backends exclude each other; errors may be logged, no damage.",
-		Hosts: 2, Routing: "director", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "director", Events: hiccup(0, 5*time.Second), Settings: recommended(), Workload: HotUser()},
 	// Clock synchronisation.
 	{Name: "maildir-random-skew150", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"clock-sync"},
 		Disputed: true,
 		Why: "backend2's clock runs 150 s ahead: it sees every dotlock older than the 120 s stale timeout and " +
 			"may override a live uidlist lock; Dovecot warns \"Created dotlock file's timestamp is different\". " +
 			"Uidlist locks are held for milliseconds, so overrides are rare and the model shows warnings only.",
-		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 150 * time.Second}, Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 150 * time.Second}, Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	// Clustering without director.
 	{Name: "sdbox-source-ip-nolock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"source-ip"},
 		Why:   "Source-IP affinity keeps one client's connections together, but deliveries and other clients still reach both backends.",
-		Hosts: 2, Routing: "source-ip", Mount: "nolock", Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "source-ip", Mount: "nolock", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-random-noac", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"noac"},
 		Why:   "noac with working locks: no stale attributes to be misled by, at several times the RPCs of sdbox-random.",
-		Hosts: 2, Routing: "random", Mount: "noac", Settings: recommended(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Mount: "noac", Settings: recommended(), Workload: HotUser()},
 	{Name: "maildir-random", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"maildir-resistant"},
 		Why: "Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an O_EXCL " +
 			"dotlock the server arbitrates; taking it changes the directory, so the next stat of the uidlist " +
 			"revalidates. Compare sdbox-random.",
-		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	{Name: "maildir-random-nolock", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"maildir-resistant"},
 		Why:   "Even with nolock: Maildir's uidlist lock is a dotlock, not fcntl. Compare sdbox-random-nolock.",
-		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: hotUser()},
+		Hosts: 2, Routing: "random", Mount: "nolock", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	{Name: "maildir-lda-mx-index-memory", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"lda-index-memory", "lmtp"},
 		Why:   "LDA on the MX host with INDEX=MEMORY: deliveries touch only Maildir and dovecot-uidlist (under its dotlock).",
-		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: hotUser(),
+		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: HotUser(),
 		DeliverySettings: ptr(with(func(s *mailstore.Settings) { s.IndexMemory = true }))},
 }
 

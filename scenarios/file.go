@@ -25,6 +25,8 @@ type fileScenario struct {
 	Claim    string         `toml:"claim"`
 	Expected string         `toml:"expected"`
 	Why      string         `toml:"why"`
+	Disputed bool           `toml:"disputed"`
+	Claims   []string       `toml:"claims"`
 	Hosts    int            `toml:"hosts"`
 	Routing  string         `toml:"routing"`
 	Mount    string         `toml:"mount"`
@@ -79,7 +81,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 	}
 	at := func(key string) string { return fmt.Sprintf("%s:%d", name, lineOf(data, key)) }
 	sc := Scenario{Name: f.Name, Format: f.Format, Claim: f.Claim, Expected: check.Verdict(f.Expected),
-		Why: f.Why, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps,
+		Why: f.Why, Disputed: f.Disputed, ClaimIDs: f.Claims, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps,
 		Delivery: f.Delivery, QuotaStatus: f.QuotaStatus, DRC: f.DRC, Unmounted: f.Unmounted}
 	var err error
 	if sc.Settings, err = parseSettings(f.Settings, at); err != nil {
@@ -214,6 +216,8 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 	"lock_method": enumSetting(func(s *mailstore.Settings) *mailstore.LockMethod { return &s.LockMethod },
 		map[string]mailstore.LockMethod{"fcntl": mailstore.LockFcntl, "flock": mailstore.LockFlock, "dotlock": mailstore.LockDotlock}),
 	"mail_max_lock_timeout": durationSetting(func(s *mailstore.Settings) *time.Duration { return &s.MailMaxLockTimeout }),
+	// index_memory is mail_location's INDEX=MEMORY.
+	"index_memory": boolSetting(func(s *mailstore.Settings) *bool { return &s.IndexMemory }),
 }
 
 func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {
@@ -287,14 +291,32 @@ func (sc Scenario) With(key, value string) (Scenario, error) {
 		}
 		sc.Hosts = n
 	default:
-		set, ok := settingSetters[key]
-		if !ok {
+		if _, ok := settingSetters[key]; !ok {
 			return sc, fmt.Errorf("unknown knob %q (mount, routing, hosts, or one of %s)", key, strings.Join(sortedKeys(settingSetters), ", "))
 		}
-		if err := set(&sc.Settings, value); err != nil {
-			return sc, fmt.Errorf("%s=%s: %w", key, value, err)
+		if err := ApplySetting(&sc.Settings, key, value); err != nil {
+			return sc, err
 		}
 	}
 	sc.Name = fmt.Sprintf("%s[%s=%s]", sc.Name, key, value)
 	return sc, sc.Validate()
+}
+
+// ApplySetting sets one Dovecot setting by its dovecot.conf name and value
+// ("mail_fsync", "always"). Unknown names and bad values are errors.
+func ApplySetting(s *mailstore.Settings, key, value string) error {
+	set, ok := settingSetters[key]
+	if !ok {
+		return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(sortedKeys(settingSetters), ", "))
+	}
+	if err := set(s, value); err != nil {
+		return fmt.Errorf("%s=%s: %w", key, value, err)
+	}
+	return nil
+}
+
+// IsSetting reports whether the model honours the Dovecot setting key.
+func IsSetting(key string) bool {
+	_, ok := settingSetters[key]
+	return ok
 }

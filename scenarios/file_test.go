@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,6 +93,28 @@ func TestExamples(t *testing.T) {
 		}
 		if !m.Agrees {
 			t.Errorf("%s: expected %s, measured %v", f, sc.Expected, m.Verdicts)
+		}
+	}
+}
+
+func TestMarshalRoundTrips(t *testing.T) {
+	for _, sc := range scenarios.All() {
+		if len(sc.Events) > 0 || len(sc.Faults.Rules) > 0 {
+			continue
+		}
+		data, err := scenarios.Marshal(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := scenarios.Parse(sc.Name+".toml", data)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", sc.Name, err, data)
+		}
+		again, _ := scenarios.Marshal(back)
+		if string(again) != string(data) || back.Settings != sc.Settings || back.Workload != sc.Workload ||
+			fmt.Sprint(back.Skew) != fmt.Sprint(sc.Skew) || (sc.Unmounted != nil) != (back.Unmounted != nil) ||
+			(sc.DeliverySettings != nil && *sc.DeliverySettings != *back.DeliverySettings) {
+			t.Fatalf("%s did not round-trip:\n%s\n%s", sc.Name, data, again)
 		}
 	}
 }

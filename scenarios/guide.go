@@ -17,7 +17,9 @@ type Measured struct {
 	// Agrees says whether the seeds bear the expectation out (see Agrees);
 	// FirstBad is a seed to replay when they do not.
 	FirstBad uint64 `json:"first_bad_seed,omitempty"`
-	Agrees   bool   `json:"agrees"`
+	// WorstSeed is the first seed that reached the worst verdict measured.
+	WorstSeed uint64 `json:"worst_seed"`
+	Agrees    bool   `json:"agrees"`
 	// Disputed and Why carry the catalog's explanation when the model
 	// disagrees with the guide.
 	Disputed bool   `json:"disputed,omitempty"`
@@ -72,6 +74,9 @@ func Measure(sc Scenario, n int) (Measured, error) {
 		m.Verdicts[r.Verdict]++
 		rpcs += r.RPCs
 		ops += r.Ops
+		if m.WorstSeed == 0 || r.Verdict.Severity() > results[m.WorstSeed-1].Verdict.Severity() {
+			m.WorstSeed = r.Seed
+		}
 		if m.FirstBad == 0 && (r.Verdict.Severity() > sc.Expected.Severity() || (sc.Expected == check.Clean && r.Verdict != check.Clean)) {
 			m.FirstBad = r.Seed
 		}

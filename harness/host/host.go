@@ -114,8 +114,10 @@ func (h *Host) Spawn(name string, fn func(env mailstore.Env)) {
 	h.sched.Spawn(full, h.cfg.Name, func(p *sim.Proc) {
 		h.live[pid] = true
 		defer delete(h.live, pid)
+		pfs := &procFS{fs: h.table, p: p, open: map[*procFile]bool{}}
+		defer pfs.exit()
 		fn(mailstore.Env{
-			FS:       &procFS{fs: h.table, p: p},
+			FS:       pfs,
 			Clock:    procClock{h: h, p: p},
 			Hostname: h.cfg.Name,
 			PID:      pid,

@@ -2,6 +2,7 @@ package host
 
 import (
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/sim"
@@ -11,8 +12,27 @@ import (
 // procFS is a process's view of its host's file system: every call is a
 // scheduling point and a trace event.
 type procFS struct {
-	fs vfs.FS
-	p  *sim.Proc
+	fs   vfs.FS
+	p    *sim.Proc
+	open map[*procFile]bool // files the process has not closed
+	seq  int
+}
+
+// exit closes what the process left open, as the kernel does when a
+// process exits (close-to-open writes dirty data back then). A process
+// killed by a crash does not get here: its dirty data is lost.
+func (f *procFS) exit() {
+	if r := recover(); r != nil {
+		panic(r) // killed or failed: nothing is closed
+	}
+	files := make([]*procFile, 0, len(f.open))
+	for pf := range f.open {
+		files = append(files, pf)
+	}
+	slices.SortFunc(files, func(a, b *procFile) int { return a.seq - b.seq })
+	for _, pf := range files {
+		pf.Close()
+	}
 }
 
 var (
@@ -31,7 +51,10 @@ func (f *procFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, er
 	if err != nil {
 		return nil, err
 	}
-	return &procFile{File: file, fs: f}, nil
+	f.seq++
+	pf := &procFile{File: file, fs: f, seq: f.seq}
+	f.open[pf] = true
+	return pf, nil
 }
 
 func (f *procFS) Stat(name string) (fs.FileInfo, error) {
@@ -71,7 +94,8 @@ func (f *procFS) Chtimes(name string, atime, mtime time.Time) error {
 
 type procFile struct {
 	vfs.File
-	fs *procFS
+	fs  *procFS
+	seq int
 }
 
 func (f *procFile) Read(p []byte) (int, error) {
@@ -116,6 +140,7 @@ func (f *procFile) Truncate(size int64) error {
 
 func (f *procFile) Close() error {
 	f.fs.step("close %s", f.Name())
+	delete(f.fs.open, f)
 	return f.File.Close()
 }
 

@@ -161,7 +161,7 @@ func (o *Options) setLookupCache(v string) error {
 // ignoredOptions are accepted because they change nothing the model
 // simulates (transport and identity choices of a real mount).
 var ignoredOptions = map[string]bool{
-	"rw": true, "vers": true, "nfsvers": true, "proto": true, "tcp": true,
+	"defaults": true, "rw": true, "vers": true, "nfsvers": true, "proto": true, "tcp": true,
 	"intr": true, "nointr": true, "rsize": true, "wsize": true,
 	"port": true, "mountport": true, "mountproto": true, "noacl": true, "acl": true,
 	"sec": true, "bg": true, "fg": true, "noatime": true, "relatime": true,

@@ -63,6 +63,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd(), newServeCmd(), newBenchCmd(), newMountCmd(), newDovecotCmd(), newFidelityCmd())
+	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd(), newAssessCmd(), newServeCmd(), newBenchCmd(), newMountCmd(), newDovecotCmd(), newFidelityCmd(), newMatrixCmd(), newReportCmd())
 	return root
 }

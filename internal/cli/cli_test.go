@@ -126,3 +126,22 @@ func TestGuideListsEveryClaim(t *testing.T) {
 		t.Errorf("guide printed %d rows, want one per claim (25+)", n)
 	}
 }
+
+func TestAssess(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run("assess", "../../examples/doveconf/director.conf", "--director", "--seeds", "2", "--out", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"setup     maildir, mount defaults, routing director", "risks     mount: rdirplus", "replay it with: nfsmail run " + dir + "/your-setup.toml --seed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("assess output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, _ := run("run", dir+"/your-setup.toml", "--seed", "1"); code != ExitOK {
+		t.Errorf("the written setup does not replay: exit %d", code)
+	}
+	if code, _, errs := run("assess", "x.conf", "--director", "--no-director"); code != ExitUsage || errs == "" {
+		t.Errorf("contradicting flags: exit %d", code)
+	}
+}

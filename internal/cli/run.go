@@ -18,6 +18,7 @@ func newRunCmd() *cobra.Command {
 		asJSON bool
 		keep   string
 		trace  int
+		sets   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO|FILE.toml",
@@ -31,6 +32,19 @@ func newRunCmd() *cobra.Command {
 			sc, source, err := resolve(args[0])
 			if err != nil {
 				return err
+			}
+			if source == "" {
+				source = sc.Name
+			}
+			for _, kv := range sets {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("--set %q: want key=value", kv)
+				}
+				if sc, err = sc.With(k, v); err != nil {
+					return fmt.Errorf("--set %s: %w", kv, err)
+				}
+				source += " --set " + kv
 			}
 			res, err := scenarios.Run(sc, scenarios.Options{Seed: seed, Keep: keep, Source: source})
 			if err != nil {
@@ -56,6 +70,7 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	cmd.Flags().StringVar(&keep, "keep", "", "write the final server-side store to `DIR`")
 	cmd.Flags().IntVar(&trace, "trace", 0, "print the last `N` trace events")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "change one knob: `key=value` (a Dovecot setting, mount, routing or hosts); repeatable")
 	return cmd
 }
 

@@ -154,6 +154,9 @@ func (m *machine) Check(t *rapid.T) {
 	if files != len(m.live) {
 		t.Fatalf("%d u.* files for %d mails", files, len(m.live))
 	}
+	if p := sdbox.Fsck(m.w.fs, "alice"); len(p) != 0 {
+		t.Fatalf("fsck: %q", p)
+	}
 }
 
 func TestRapidSingleHost(t *testing.T) {

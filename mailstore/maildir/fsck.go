@@ -1,0 +1,95 @@
+package maildir
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Fsck audits user's Maildir (alice/Maildir with dovecot-uidlist in its
+// root) through fsys without changing it and returns the problems found,
+// sorted: uidlist lines that do not parse or break UID order, uidlist
+// entries without a file in new/ or cur/, message files the uidlist does
+// not list, one base name present more than once. Files in new/ that are
+// not listed yet are reported too: the checker decides whether a delivery
+// that was never synced matters. A healthy Maildir returns nil.
+func Fsck(fsys vfs.FS, user string) []string {
+	root := user + "/Maildir"
+	if _, err := fsys.Stat(root); err != nil {
+		return nil
+	}
+	var out []string
+	addf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	files := map[string][]string{} // base name -> dir/name
+	for _, dir := range []string{"new", "cur"} {
+		ents, _ := fsys.ReadDir(root + "/" + dir)
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), ".") {
+				b := baseName(e.Name())
+				files[b] = append(files[b], dir+"/"+e.Name())
+			}
+		}
+	}
+	listed := fsckUidlist(fsys, root, addf)
+	bases := make([]string, 0, len(files))
+	for b := range files {
+		bases = append(bases, b)
+	}
+	slices.Sort(bases)
+	for _, b := range bases {
+		if len(files[b]) > 1 {
+			addf("%s: base name %s appears %d times: %s", root, b, len(files[b]), strings.Join(files[b], " "))
+		}
+		if _, ok := listed[b]; !ok {
+			addf("%s/%s: not in dovecot-uidlist", root, files[b][0])
+		}
+	}
+	for b, uid := range listed {
+		if _, ok := files[b]; !ok {
+			addf("%s/dovecot-uidlist: uid=%d has no file (%s)", root, uid, b)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fsckUidlist parses dovecot-uidlist (version 3) and returns base name ->
+// UID.
+func fsckUidlist(fsys vfs.FS, root string, addf func(string, ...any)) map[string]uint32 {
+	listed := map[string]uint32{}
+	data, err := vfs.ReadFile(fsys, root+"/dovecot-uidlist")
+	if err != nil {
+		return listed
+	}
+	lines := strings.Split(string(data), "\n")
+	if !strings.HasPrefix(lines[0], "3 ") {
+		addf("%s/dovecot-uidlist: unsupported header %q", root, lines[0])
+		return listed
+	}
+	var prev uint64 // records appended later may be >= the header's N
+	for i, line := range lines[1:] {
+		if line == "" {
+			continue
+		}
+		uidStr, rest, _ := strings.Cut(line, " ")
+		uid, err := strconv.ParseUint(uidStr, 10, 32)
+		_, name, ok := strings.Cut(rest, ":")
+		switch {
+		case err != nil || uid == 0 || !ok || name == "":
+			addf("%s/dovecot-uidlist line %d: unparseable: %q", root, i+2, line)
+			continue
+		case uid <= prev:
+			addf("%s/dovecot-uidlist line %d: UIDs not ordered (%d <= %d)", root, i+2, uid, prev)
+		}
+		prev = uid
+		b := baseName(name)
+		if o, dup := listed[b]; dup {
+			addf("%s/dovecot-uidlist: %s listed as uid=%d and uid=%d", root, b, o, uid)
+		}
+		listed[b] = uint32(uid)
+	}
+	return listed
+}

@@ -1,0 +1,106 @@
+package mdbox_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mdbox"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+func names(t *testing.T, fsys vfs.FS, dir string) string {
+	t.Helper()
+	ents, _ := fsys.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "m.") || strings.HasPrefix(e.Name(), ".temp") {
+			out = append(out, e.Name())
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestFileFormat(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	mb, err := mdbox.New(w.env(w.fs, "mx1", 7, log), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if uid, err := mb.Deliver(message(i)); err != nil || uid != mailstore.UID(i) {
+			t.Fatalf("Deliver = %d, %v", uid, err)
+		}
+	}
+	data, err := vfs.ReadFile(w.fs, "alice/storage/m.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2 M1e C6553f100\n\x01\x02N          000000000000001e\nMessage-ID: <m1@test>\n\nbody 1\n\n\x01\x03\nG"
+	if got := string(data[:len(want)]); got != want {
+		t.Errorf("m.1 starts %q\nwant        %q", got, want)
+	}
+	if n := strings.Count(string(data), "\x01\x02N "); n != 2 || !strings.Contains(string(data), "\nBINBOX\n") {
+		t.Errorf("m.1 holds %d messages: %q", n, data)
+	}
+	for _, f := range []string{"alice/storage/dovecot.map.index.log", "alice/mailboxes/INBOX/dbox-Mails/dovecot.index.log"} {
+		if _, err := w.fs.Stat(f); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	mails, _ := mb.Sync()
+	if len(mails) != 2 || mails[1].MessageID != "<m2@test>" || mails[1].Key != "m.1:136" {
+		t.Errorf("Sync = %+v", mails)
+	}
+	if len(log.Entries) != 0 {
+		t.Errorf("log %v", log.Entries)
+	}
+}
+
+func TestRotatePurgeAltMove(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	env := w.env(w.fs, "mx1", 7, log)
+	env.Settings.MdboxRotateSize = 300 // two messages per file
+	env.Settings.AltDir = "alt/%u"
+	mb, err := mdbox.New(env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		if _, err := mb.Deliver(message(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(t, w.fs, "alice/storage"); got != "m.1 m.2 m.3" {
+		t.Fatalf("after 5 deliveries: %q", got)
+	}
+	for _, uid := range []mailstore.UID{1, 3, 4} {
+		if err := mb.Expunge(uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := names(t, w.fs, "alice/storage"); got != "m.1 m.2 m.3" {
+		t.Fatalf("expunge removed data: %q", got)
+	}
+	if err := mb.Purge(); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, w.fs, "alice/storage"); got != "m.3" { // m.2 had only expunged mail; <m2> moved into m.3
+		t.Errorf("after purge: %q", got)
+	}
+	if err := mb.AltMove(); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, w.fs, "alice/storage") + "|" + names(t, w.fs, "alt/alice/storage"); got != "|m.4" {
+		t.Errorf("after altmove: %q", got)
+	}
+	mails, err := mb.Sync()
+	if err != nil || len(mails) != 2 || mails[0].MessageID != "<m2@test>" || mails[1].MessageID != "<m5@test>" {
+		t.Errorf("Sync = %+v, %v", mails, err)
+	}
+	if len(log.Entries) != 0 {
+		t.Errorf("log %v", log.Entries)
+	}
+}

@@ -1,0 +1,272 @@
+package mdbox
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Mailbox ext layout in the side file: header {map_uid_validity}, records
+// {map_uid, guid as four words}.
+const (
+	boxHdrLen = 1
+	boxRecLen = 5
+)
+
+// Mailbox is one user's mdbox INBOX as one process sees it, together with
+// the user's storage (map index, m.* files).
+type Mailbox struct {
+	env       mailstore.Env
+	user      string
+	dir       string // <user>/mailboxes/INBOX/dbox-Mails
+	st        *storage
+	index     *index.Index
+	extPath   string
+	ext       *ext
+	corrupted bool
+	cache     map[mapRec]mailInfo
+	guidSeq   uint64
+}
+
+type mailInfo struct {
+	id   string
+	size int64
+}
+
+var _ mailstore.Mailbox = (*Mailbox)(nil)
+
+// Open is a mailstore.Opener for mdbox.
+func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
+	return New(env, user)
+}
+
+// New opens user's INBOX and storage, creating directories and indexes
+// when missing. INDEX=MEMORY keeps both the map and the mailbox index in
+// this process only, so every open rebuilds them from the m.* files.
+func New(env mailstore.Env, user string) (*Mailbox, error) {
+	if env.FS == nil || env.Clock == nil {
+		return nil, errors.New("mdbox: open: Env needs FS and Clock")
+	}
+	mb := &Mailbox{env: env, user: user, dir: user + "/mailboxes/INBOX/dbox-Mails", cache: map[mapRec]mailInfo{}}
+	if err := vfs.MkdirAll(env.FS, mb.dir, 0o700); err != nil {
+		env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", mb.dir, mailstore.Strerror(err))
+		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
+	}
+	if !env.Settings.NoAltCheck {
+		verifyAltPath(env, user)
+	}
+	idxRoot, boxIdx := user, mb.dir
+	switch root, ok := env.Settings.IndexRoot(user, user); {
+	case !ok: // INDEX=MEMORY: files no other process opens stand in for memory
+		idxRoot = fmt.Sprintf("%s/.memory-index/%s.%d", user, env.Hostname, env.PID)
+		boxIdx = idxRoot + "/mailboxes/INBOX"
+		env.Settings.IndexMemory = false
+		mb.corrupted = true
+	case env.Settings.IndexDir != "":
+		idxRoot, boxIdx = root, root+"/mailboxes/INBOX"
+	}
+	st, err := openStorage(env, user, idxRoot)
+	if err != nil {
+		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
+	}
+	ix, err := index.Open(env, index.Options{Dir: boxIdx, Prefix: "dovecot.index",
+		FsyncMask: index.TxAppend | index.TxExpungeGUID})
+	if err != nil {
+		st.ix.Close()
+		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
+	}
+	mb.st, mb.index, mb.extPath = st, ix, ix.Path()+".ext"
+	mb.loadExt()
+	return mb, nil
+}
+
+// Close releases the indexes.
+func (mb *Mailbox) Close() error {
+	mb.index.Close()
+	mb.st.ix.Close()
+	return nil
+}
+
+func (mb *Mailbox) critical(format string, args ...any) {
+	mb.env.Logf(mailstore.Critical, format, args...)
+}
+
+// loadExt reads the mailbox index's side file (see ext.go).
+func (mb *Mailbox) loadExt() {
+	e, err := readExt(mb.env.FS, mb.extPath, "mailbox", boxHdrLen, boxRecLen)
+	if err != nil || (e == nil && len(mb.index.Map().Recs) > 0) {
+		mb.critical("mdbox: map uid lost for uid %d", firstUID(mb.index.Map()))
+		mb.corrupted = true
+	}
+	if e == nil {
+		e = newExt("mailbox", mb.index.Map().Hdr.IndexID, boxHdrLen)
+	}
+	mb.ext = e
+}
+
+func firstUID(m *index.Map) uint32 {
+	if len(m.Recs) == 0 {
+		return 0
+	}
+	return uint32(m.Recs[0].UID)
+}
+
+// refresh brings map, mailbox index and their side files up to date.
+func (mb *Mailbox) refresh() error {
+	if err := mb.st.refresh(); err != nil {
+		return err
+	}
+	if err := mb.index.Refresh(); err != nil {
+		return err
+	}
+	mb.loadExt()
+	mb.checkUIDValidity()
+	return nil
+}
+
+// checkUIDValidity compares the map_uid_validity the mailbox recorded with
+// the map's ("mdbox: map uidvalidity mismatch").
+func (mb *Mailbox) checkUIDValidity() {
+	want, have := mb.ext.hdr[0], mb.st.ix.Map().Hdr.UIDValidity
+	if want != 0 && have != 0 && want != have {
+		mb.critical("mdbox: map uidvalidity mismatch (%d vs %d)", want, have)
+		mb.corrupted = true
+	}
+}
+
+// mapUID returns uid's map_uid (0: lost).
+func (mb *Mailbox) mapUID(uid mailstore.UID) uint32 {
+	if v := mb.ext.recs[uint32(uid)]; len(v) == boxRecLen {
+		return v[0]
+	}
+	return 0
+}
+
+// Sync refreshes, rebuilds the storage first when it was found corrupted,
+// and returns the mailbox's messages read from their m.* files.
+func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
+	if err := mb.refresh(); err != nil {
+		return nil, fmt.Errorf("mdbox: sync: %w", err)
+	}
+	if mb.corrupted || mb.st.corrupted {
+		if err := mb.rebuild(); err != nil {
+			return nil, fmt.Errorf("mdbox: sync: %w", err)
+		}
+	}
+	var out []mailstore.Mail
+	for _, r := range mb.index.Map().Recs {
+		info, rec, ok := mb.read(r.UID)
+		if !ok {
+			continue
+		}
+		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags), MessageID: info.id,
+			Size: info.size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
+	}
+	return out, nil
+}
+
+// read returns what uid's message says, through the map; a lost map_uid
+// or broken data marks the storage corrupted.
+func (mb *Mailbox) read(uid mailstore.UID) (mailInfo, mapRec, bool) {
+	mu := mb.mapUID(uid)
+	if mu == 0 {
+		mb.critical("mdbox: map uid lost for uid %d", uid)
+		mb.corrupted = true
+		return mailInfo{}, mapRec{}, false
+	}
+	rec, ok := mb.st.lookup(mu)
+	if !ok {
+		if !mb.st.corrupted {
+			mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+		}
+		return mailInfo{}, rec, false
+	}
+	if info, ok := mb.cache[rec]; ok {
+		return info, rec, true
+	}
+	info, err := mb.st.readMessage(rec)
+	if err != nil {
+		return mailInfo{}, rec, false
+	}
+	mb.cache[rec] = info
+	return info, rec, true
+}
+
+// Store replaces uid's flags in the mailbox index.
+func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
+	s, err := mb.index.Begin()
+	if err != nil {
+		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
+	}
+	m := s.Map().Clone()
+	i, ok := m.Find(uid)
+	if !ok {
+		s.Rollback()
+		return fmt.Errorf("mdbox: store uid %d: %w", uid, mailstore.ErrExpunged)
+	}
+	m.Recs[i].Flags = index.ToMail(flags)
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
+	}
+	return nil
+}
+
+// Expunge removes uid from the mailbox index and drops its map record's
+// refcount by one under the map lock; the data stays until Purge.
+func (mb *Mailbox) Expunge(uid mailstore.UID) error {
+	if err := mb.expunge(uid); err != nil {
+		return fmt.Errorf("mdbox: expunge uid %d: %w", uid, err)
+	}
+	return nil
+}
+
+func (mb *Mailbox) expunge(uid mailstore.UID) error {
+	l, err := mb.st.lock()
+	if err != nil {
+		return err
+	}
+	s, err := mb.index.Begin()
+	if err != nil {
+		l.rollback()
+		return err
+	}
+	mb.loadExt()
+	m := s.Map().Clone()
+	i, ok := m.Find(uid)
+	if !ok {
+		s.Rollback()
+		l.rollback()
+		return mailstore.ErrExpunged
+	}
+	if mu := mb.mapUID(uid); mu == 0 || l.updateRef(mu, -1) != nil {
+		mb.corrupted = mb.corrupted || mu == 0
+	}
+	if err := l.commit(); err != nil {
+		s.Rollback()
+		return err
+	}
+	m.Recs = slices.Delete(m.Recs, i, i+1)
+	delete(mb.ext.recs, uint32(uid))
+	return mb.commitBox(s, m)
+}
+
+// commitBox writes the mailbox side file, then commits m.
+func (mb *Mailbox) commitBox(s *index.Sync, m *index.Map) error {
+	mb.ext.indexID = s.Map().Hdr.IndexID
+	if err := writeExt(mb.env, mb.extPath, mb.ext); err != nil {
+		s.Rollback()
+		return err
+	}
+	return s.Commit(m.Diff(s.Map()))
+}
+
+// SetFS replaces the file system this process uses (tests interpose hooks
+// on a host's mount with it).
+func (mb *Mailbox) SetFS(fsys vfs.FS) {
+	mb.env.FS, mb.st.env.FS = fsys, fsys
+}

@@ -1,0 +1,183 @@
+package mdbox_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mdbox"
+	"github.com/nfsmail/nfsmail/vfs"
+	"github.com/nfsmail/nfsmail/vfs/memfs"
+)
+
+type world struct {
+	t  time.Time
+	fs *memfs.FS
+}
+
+func newWorld() *world {
+	w := &world{t: time.Unix(1_700_000_000, 0)}
+	w.fs = memfs.New(func() time.Time { return w.t })
+	return w
+}
+
+type clock struct{ w *world }
+
+func (c clock) Now() time.Time        { return c.w.t }
+func (c clock) Sleep(d time.Duration) { c.w.t = c.w.t.Add(d) }
+
+func (w *world) env(fsys vfs.FS, host string, pid int, log *mailstore.Recorder) mailstore.Env {
+	return mailstore.Env{FS: fsys, Clock: clock{w}, Hostname: host, PID: pid, Log: log,
+		Settings: mailstore.DefaultSettings(), Rand: rand.New(rand.NewPCG(uint64(pid), 1))}
+}
+
+func message(n int) mailstore.Message {
+	id := fmt.Sprintf("<m%d@test>", n)
+	return mailstore.Message{ID: id, Body: []byte(fmt.Sprintf("Message-ID: %s\r\n\r\nbody %d\r\n", id, n))}
+}
+
+type machine struct {
+	w     *world
+	env   mailstore.Env
+	log   *mailstore.Recorder
+	mb    *mdbox.Mailbox
+	pid   int
+	next  int
+	live  map[string]mailstore.Flags
+	uidOf map[string]mailstore.UID
+}
+
+func (m *machine) open(t *rapid.T) {
+	m.pid++
+	m.env.PID = m.pid
+	mb, err := mdbox.New(m.env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.mb = mb
+}
+
+func (m *machine) Deliver(t *rapid.T) {
+	m.next++
+	msg := message(m.next)
+	uid, err := m.mb.Deliver(msg)
+	if err != nil || uid == 0 {
+		t.Fatalf("Deliver = %d, %v", uid, err)
+	}
+	for id, u := range m.uidOf {
+		if u == uid {
+			t.Fatalf("UID %d reused (was %s)", uid, id)
+		}
+	}
+	m.live[msg.ID], m.uidOf[msg.ID] = 0, uid
+}
+
+func (m *machine) pick(t *rapid.T) (mailstore.UID, string) {
+	var uids []mailstore.UID
+	for id := range m.live {
+		uids = append(uids, m.uidOf[id])
+	}
+	if len(uids) == 0 {
+		t.Skip("empty")
+	}
+	slices.Sort(uids)
+	uid := rapid.SampledFrom(uids).Draw(t, "uid")
+	for id, u := range m.uidOf {
+		if u == uid {
+			return uid, id
+		}
+	}
+	panic("unreachable")
+}
+
+func (m *machine) Store(t *rapid.T) {
+	uid, id := m.pick(t)
+	f := mailstore.Flags(rapid.IntRange(0, 31).Draw(t, "flags"))
+	if err := m.mb.Store(uid, f); err != nil {
+		t.Fatal(err)
+	}
+	m.live[id] = f
+}
+
+func (m *machine) Expunge(t *rapid.T) {
+	uid, id := m.pick(t)
+	if err := m.mb.Expunge(uid); err != nil {
+		t.Fatal(err)
+	}
+	delete(m.live, id)
+}
+
+func (m *machine) Purge(t *rapid.T) {
+	if err := m.mb.Purge(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (m *machine) AltMove(t *rapid.T) {
+	if err := m.mb.AltMove(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (m *machine) NewSession(t *rapid.T) { m.open(t) }
+
+func (m *machine) Tick(t *rapid.T) {
+	m.w.t = m.w.t.Add(time.Duration(rapid.IntRange(0, 4000).Draw(t, "s")) * time.Second)
+}
+
+func (m *machine) Check(t *rapid.T) {
+	for _, e := range m.log.Entries {
+		t.Fatalf("logged %s", e)
+	}
+	env := m.env
+	env.PID = 1
+	fresh, err := mdbox.New(env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	mails, err := fresh.Sync()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mails) != len(m.live) {
+		t.Fatalf("checker sees %d mails, want %d: %+v", len(mails), len(m.live), mails)
+	}
+	for _, ml := range mails {
+		f, ok := m.live[ml.MessageID]
+		if !ok || f != ml.Flags || m.uidOf[ml.MessageID] != ml.UID {
+			t.Fatalf("checker: %+v (want flags %v uid %d)", ml, f, m.uidOf[ml.MessageID])
+		}
+	}
+	if p := mdbox.Fsck(m.w.fs, "alice"); len(p) != 0 {
+		t.Fatalf("fsck: %s", strings.Join(p, "\n"))
+	}
+}
+
+func TestRapidSingleHost(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		w := newWorld()
+		log := &mailstore.Recorder{}
+		m := &machine{w: w, log: log, pid: 100, live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{}}
+		m.env = w.env(w.fs, "mx1", 100, log)
+		s := &m.env.Settings
+		s.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "fsync")
+		s.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")
+		s.LockMethod = rapid.SampledFrom([]mailstore.LockMethod{mailstore.LockFcntl, mailstore.LockFlock, mailstore.LockDotlock}).Draw(t, "lock_method")
+		s.MdboxRotateSize = int64(rapid.SampledFrom([]int{150, 400, 10 << 20}).Draw(t, "rotate_size"))
+		if rapid.Bool().Draw(t, "alt") {
+			s.AltDir = "alt/%u"
+		}
+		if rapid.Bool().Draw(t, "rotate_interval") {
+			s.MdboxRotateInterval = time.Hour
+		}
+		m.open(t)
+		t.Repeat(rapid.StateMachineActions(m))
+	})
+}

@@ -1,0 +1,169 @@
+package mdbox
+
+import (
+	"slices"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// found is one message a rebuild scan found in an m.* file.
+type found struct {
+	rec  mapRec
+	guid string
+	refs uint16
+}
+
+// rebuild is mdbox_storage_rebuild for a storage with one mailbox, under
+// the map lock and the mailbox index lock: every m.* file (primary, then
+// alt) is scanned, the map is reset to exactly the messages found, the
+// mailbox keeps the UIDs and flags of records whose GUID was found, and
+// messages nobody references that the old map did not already know as
+// expunged (refcount 0) are restored into INBOX with new UIDs.
+func (mb *Mailbox) rebuild() error {
+	st := mb.st
+	mb.env.Logf(mailstore.Warning, "mdbox %s: rebuilding indexes", st.dir)
+	l, err := st.lock()
+	if err != nil {
+		return err
+	}
+	s, err := mb.index.Begin()
+	if err != nil {
+		l.rollback()
+		return err
+	}
+	mb.loadExt()
+	zero := map[[2]uint32]bool{} // file id, offset of known-expunged messages
+	for _, r := range l.m.Recs {
+		if rec, _ := l.get(uint32(r.UID)); rec.fileID != 0 && rec.ref == 0 {
+			zero[[2]uint32{rec.fileID, rec.offset}] = true
+		}
+	}
+	msgs, byGUID := st.scan()
+	m := s.Map().Clone()
+	if m.Hdr.UIDValidity == 0 {
+		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	box := newExt("mailbox", s.Map().Hdr.IndexID, boxHdrLen)
+	kept := m.Recs[:0]
+	for _, r := range m.Recs {
+		v := mb.ext.recs[uint32(r.UID)]
+		if len(v) != boxRecLen {
+			continue
+		}
+		if i, ok := byGUID[guidString(v[1:])]; ok {
+			msgs[i].refs++
+			kept = append(kept, r)
+			box.recs[uint32(r.UID)] = append([]uint32{uint32(i)}, v[1:]...) // index, fixed below
+		}
+	}
+	m.Recs = kept
+	for i := range msgs {
+		if msgs[i].refs == 0 && !zero[[2]uint32{msgs[i].rec.fileID, msgs[i].rec.offset}] {
+			msgs[i].refs = 1
+			uid := m.Hdr.NextUID
+			m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
+			m.Hdr.NextUID++
+			box.recs[uid] = append([]uint32{uint32(i)}, guidWords(msgs[i].guid)...)
+		}
+	}
+	mapUIDs := l.resetTo(msgs)
+	for uid, v := range box.recs {
+		v[0] = mapUIDs[v[0]]
+		box.recs[uid] = v
+	}
+	box.hdr[0] = l.m.Hdr.UIDValidity
+	if err := l.reset(); err != nil {
+		s.Rollback()
+		return err
+	}
+	mb.ext, mb.corrupted, st.corrupted = box, false, false
+	clear(mb.cache)
+	return mb.commitBox(s, m)
+}
+
+// scan lists every message of every m.* file, primary storage first; a
+// GUID seen twice is kept where it was seen first.
+func (s *storage) scan() ([]found, map[string]int) {
+	var msgs []found
+	byGUID := map[string]int{}
+	seen := map[uint32]bool{}
+	for _, alt := range []bool{false, true} {
+		dir := s.dir
+		if alt {
+			dir = s.altDir
+		}
+		if dir == "" {
+			continue
+		}
+		ents, _ := s.env.FS.ReadDir(dir)
+		var ids []uint32
+		for _, e := range ents {
+			if id, ok := parseFileName(e.Name()); ok && !seen[id] {
+				ids, seen[id] = append(ids, id), true
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			msgs = s.scanFile(id, s.path(id, alt), msgs, byGUID)
+		}
+	}
+	return msgs, byGUID
+}
+
+func (s *storage) scanFile(id uint32, path string, msgs []found, byGUID map[string]int) []found {
+	data, err := vfs.ReadFile(s.env.FS, path)
+	if err != nil {
+		s.critical("open(%s) failed: %s", path, mailstore.Strerror(err))
+		return msgs
+	}
+	ents, err := parseFile(data)
+	if err != nil {
+		s.fileCorrupted(path, err)
+	}
+	for _, e := range ents {
+		rec := mapRec{fileID: id, offset: uint32(e.offset), size: uint32(e.size)}
+		if j, dup := byGUID[e.md.guid]; dup {
+			o := msgs[j].rec
+			s.env.Logf(mailstore.Warning, "mdbox %s: Duplicate GUID %s in m.%d:%d (size=%d) and m.%d:%d (size=%d)",
+				s.dir, e.md.guid, o.fileID, o.offset, o.size, id, e.offset, e.size)
+			continue
+		}
+		byGUID[e.md.guid] = len(msgs)
+		msgs = append(msgs, found{rec: rec, guid: e.md.guid})
+	}
+	return msgs
+}
+
+// resetTo replaces the locked map's records with msgs (refcount = refs),
+// numbered from next_uid on, and returns each message's new map_uid.
+func (l *mapLock) resetTo(msgs []found) []uint32 {
+	l.m.Recs = nil
+	clear(l.ext.recs)
+	if l.m.Hdr.UIDValidity == 0 {
+		l.m.Hdr.UIDValidity = uint32(l.s.env.Clock.Now().Unix())
+	}
+	hi := uint32(0)
+	out := make([]uint32, len(msgs))
+	for i, f := range msgs {
+		r := f.rec
+		r.ref = f.refs
+		out[i] = l.add(r)
+		hi = max(hi, r.fileID)
+	}
+	l.ext.hdr[mapHdrHighestFileID] = max(l.ext.hdr[mapHdrHighestFileID], hi)
+	l.ext.hdr[mapHdrRebuildCount]++
+	return out
+}
+
+// reset writes the side file and resets the map index to l.m.
+func (l *mapLock) reset() error {
+	l.ext.indexID = l.sync.Map().Hdr.IndexID
+	if err := writeExt(l.s.env, l.s.extPath, l.ext); err != nil {
+		l.sync.Rollback()
+		return err
+	}
+	l.s.ext = l.ext
+	return l.sync.Reset(l.m)
+}

@@ -1,0 +1,191 @@
+package mdbox
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Deliver saves msg (mdbox-save.c): append it to an m.* file chosen as
+// §6.2 describes, fdatasync, then under the map lock and the mailbox index
+// lock give new files their ids, add the map record (refcount 1) and the
+// mailbox record; fdatasync the mailbox directory.
+func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
+	if err := mb.st.refresh(); err != nil {
+		return 0, fmt.Errorf("mdbox: deliver: %w", err)
+	}
+	body := bytes.ReplaceAll(msg.Body, []byte("\r\n"), []byte("\n"))
+	now := mb.env.Clock.Now().Unix()
+	md := meta{guid: mb.newGUID(), orig: "INBOX", received: now, vsize: int64(len(body) + bytes.Count(body, []byte("\n")))}
+	data := encodeMessage(body, md)
+	a := mb.st.appendBegin(false)
+	af, err := a.next(int64(len(data)))
+	if err != nil {
+		a.rollback()
+		return 0, fmt.Errorf("mdbox: deliver: %w", err)
+	}
+	off, err := a.write(af, data)
+	if err == nil {
+		err = a.flush()
+	}
+	if err != nil {
+		a.rollback()
+		return 0, fmt.Errorf("mdbox: deliver: %w", err)
+	}
+	uid, err := mb.commitSave(a, af, mapRec{offset: uint32(off), size: uint32(len(data)), ref: 1}, md.guid)
+	if err != nil {
+		return 0, fmt.Errorf("mdbox: deliver: %w", err)
+	}
+	a.close()
+	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
+		mb.fsyncDir()
+	}
+	return uid, nil
+}
+
+// commitSave is mdbox_transaction_save_commit_pre: map lock, then the
+// mailbox index lock; file ids, map record, mailbox record.
+func (mb *Mailbox) commitSave(a *appendCtx, af *appendFile, rec mapRec, guid string) (mailstore.UID, error) {
+	l, err := mb.st.lock()
+	if err != nil {
+		a.rollback()
+		return 0, err
+	}
+	s, err := mb.index.Begin()
+	if err != nil {
+		l.rollback()
+		a.rollback()
+		return 0, err
+	}
+	mb.loadExt()
+	if err := a.assignFileIDs(l); err != nil {
+		s.Rollback()
+		l.rollback()
+		a.rollback()
+		return 0, err
+	}
+	rec.fileID = af.id
+	mapUID := l.add(rec)
+	if err := l.commit(); err != nil {
+		s.Rollback()
+		a.rollback()
+		return 0, err
+	}
+	m := s.Map().Clone()
+	if m.Hdr.UIDValidity == 0 {
+		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	if mb.ext.hdr[0] == 0 {
+		mb.ext.hdr[0] = mb.st.ix.Map().Hdr.UIDValidity
+	}
+	uid := m.Hdr.NextUID
+	m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
+	m.Hdr.NextUID = uid + 1
+	mb.ext.recs[uid] = append([]uint32{mapUID}, guidWords(guid)...)
+	if err := mb.commitBox(s, m); err != nil {
+		return 0, err
+	}
+	return mailstore.UID(uid), nil
+}
+
+func (mb *Mailbox) fsyncDir() {
+	f, err := mb.env.FS.OpenFile(mb.dir, vfs.O_RDONLY, 0)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err != nil {
+		mb.critical("fdatasync_path(%s) failed: %s", mb.dir, mailstore.Strerror(err))
+	}
+}
+
+func (mb *Mailbox) newGUID() string {
+	mb.guidSeq++
+	a, b := uint64(mb.env.Clock.Now().UnixNano()), mb.guidSeq<<16|uint64(mb.env.PID&0xffff)
+	if mb.env.Rand != nil {
+		a, b = mb.env.Rand.Uint64(), mb.env.Rand.Uint64()
+	}
+	return fmt.Sprintf("%016x%016x", a, b)
+}
+
+// guidWords packs a 32-hex-digit GUID into four words for the side file.
+func guidWords(guid string) []uint32 {
+	b, _ := hex.DecodeString(guid)
+	b = append(b, make([]byte, 16)...)
+	w := make([]uint32, 4)
+	for i := range w {
+		w[i] = uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3])
+	}
+	return w
+}
+
+func guidString(w []uint32) string {
+	var sb strings.Builder
+	for _, v := range w {
+		fmt.Fprintf(&sb, "%08x", v)
+	}
+	return sb.String()
+}
+
+// readMessage reads the message a map record points to (primary storage,
+// then alt) and checks it is a whole message of the recorded size.
+func (s *storage) readMessage(rec mapRec) (mailInfo, error) {
+	f, path, err := s.openFile(rec.fileID, vfs.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.setCorrupted("Unexpectedly lost m.%d", rec.fileID)
+		return mailInfo{}, err
+	}
+	if err != nil {
+		return mailInfo{}, err
+	}
+	defer f.Close()
+	data := make([]byte, rec.size)
+	n, _ := f.ReadAt(data, int64(rec.offset))
+	e, perr := parseMessage(data[:n], 0)
+	if perr == nil && e.size != int64(rec.size) {
+		perr = corrupt(0, "message size mismatch (%d != %d)", e.size, rec.size)
+	}
+	var ce *corruptErr
+	if errors.As(perr, &ce) {
+		s.critical("Corrupted dbox file %s (around offset=%d): %s", path, int64(rec.offset)+ce.offset, ce.reason)
+		s.corrupted = true
+		return mailInfo{}, perr
+	}
+	return mailInfo{id: messageID(e.body), size: int64(len(e.body))}, nil
+}
+
+// verifyAltPath is dbox_verify_alt_path. DEVIATION: vfs has no symlinks,
+// so <root>/dbox-alt-root is a regular file holding the ALT path.
+func verifyAltPath(env mailstore.Env, user string) {
+	path := user + "/dbox-alt-root"
+	alt, hasAlt := env.Settings.AltRoot(user)
+	old, err := vfs.ReadFile(env.FS, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if !hasAlt {
+			return
+		}
+	case err != nil:
+		env.Logf(mailstore.Error, "readlink(%s) failed: %s", path, mailstore.Strerror(err))
+		return
+	case !hasAlt:
+		env.Logf(mailstore.Warning, "dbox %s: Original ALT=%s, but currently no ALT path set", user, old)
+	case string(old) == alt:
+		return
+	default:
+		env.Logf(mailstore.Warning, "dbox %s: Original ALT=%s, but currently ALT=%s", user, old, alt)
+	}
+	_ = env.FS.Remove(path)
+	if hasAlt {
+		if err := vfs.WriteFile(env.FS, path, []byte(alt), 0o600); err != nil {
+			env.Logf(mailstore.Error, "symlink(%s, %s) failed: %s", alt, path, mailstore.Strerror(err))
+		}
+	}
+}
