@@ -58,6 +58,9 @@ func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
 			r.spawn(h, i, op)
 		}
 	})
+	if r.sc.Purge != nil {
+		r.launchPurges(ops, state)
+	}
 	events := slices.Clone(r.sc.Events)
 	slices.SortStableFunc(events, func(a, b Event) int { return int(a.At - b.At) })
 	if len(events) == 0 {
@@ -114,6 +117,55 @@ func (r *runner) quotaStatus(h *host.Host, i int, op mailgen.Op) {
 		}
 		if err != nil {
 			r.sched.Tracef("quota-status failed: %v", err)
+		}
+	})
+}
+
+// purger is what doveadm purge needs from an engine (mdbox).
+type purger interface{ Purge() error }
+
+// launchPurges runs `doveadm purge` for every user every Purge.Every
+// while the workload lasts, on the user's backend ("director") or on a
+// random one ("any", a cron job on the wrong host).
+func (r *runner) launchPurges(ops []mailgen.Op, state *clusterState) {
+	end := time.Duration(0)
+	var users []string
+	for _, op := range ops {
+		end = max(end, op.At)
+		if !slices.Contains(users, op.User) {
+			users = append(users, op.User)
+		}
+	}
+	slices.Sort(users)
+	r.sched.Spawn("doveadm", "cluster", func(p *sim.Proc) {
+		for t, n := r.sc.Purge.Every, 0; t <= end+r.sc.Purge.Every; t, n = t+r.sc.Purge.Every, n+1 {
+			p.Sleep(t - r.sched.Now())
+			for _, u := range users {
+				h := state.route(mailgen.Op{User: u}, r.sched.Now(), len(r.hosts))
+				if r.sc.Purge.Via == "any" {
+					h = state.r.IntN(len(r.hosts))
+				}
+				r.purge(r.hosts[h], u, n)
+			}
+		}
+	})
+}
+
+func (r *runner) purge(h *host.Host, user string, n int) {
+	name := fmt.Sprintf("doveadm-purge-%s-%d", user, n)
+	r.users[h.Name()+"/"+name] = user
+	open := opener(r.sc.Format)
+	h.Spawn(name, func(env mailstore.Env) {
+		box, err := open(env, user)
+		if err == nil {
+			if p, ok := box.(purger); ok {
+				err = p.Purge()
+			}
+		}
+		if err != nil {
+			// an operator's cron job, not a client: what it broke shows in
+			// the audit and in what the engine logged
+			r.sched.Tracef("doveadm purge failed: %v", err)
 		}
 	})
 }

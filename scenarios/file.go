@@ -42,6 +42,12 @@ type fileScenario struct {
 	Faults           string         `toml:"faults"` // a fault plan file, relative to this one
 	Events           []fileEvent    `toml:"event"`
 	Unmounted        *Unmounted     `toml:"unmounted"`
+	Purge            *filePurge     `toml:"purge"`
+}
+
+type filePurge struct {
+	Every string `toml:"every"`
+	Via   string `toml:"via"`
 }
 
 type fileEvent struct {
@@ -96,6 +102,13 @@ func Parse(name string, data []byte) (Scenario, error) {
 	}
 	if sc.Events, err = parseEvents(f.Events, at); err != nil {
 		return Scenario{}, err
+	}
+	if f.Purge != nil {
+		every, err := time.ParseDuration(f.Purge.Every)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("%s: purge.every %q is not a duration", at("purge.every"), f.Purge.Every)
+		}
+		sc.Purge = &Purge{Every: every, Via: f.Purge.Via}
 	}
 	if f.Faults != "" {
 		plan, err := os.ReadFile(filepath.Join(filepath.Dir(name), f.Faults))

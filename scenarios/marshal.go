@@ -21,6 +21,9 @@ func Marshal(sc Scenario) ([]byte, error) {
 		Why: sc.Why, Disputed: sc.Disputed, Claims: sc.ClaimIDs, Hosts: sc.Hosts, Routing: sc.Routing, Mount: sc.Mount, MaxSteps: sc.MaxSteps,
 		Delivery: sc.Delivery, QuotaStatus: sc.QuotaStatus, DRC: sc.DRC, Unmounted: sc.Unmounted,
 		Settings: settingsMap(sc.Settings)}
+	if sc.Purge != nil {
+		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via}
+	}
 	if sc.DeliverySettings != nil {
 		f.DeliverySettings = settingsMap(*sc.DeliverySettings)
 	}

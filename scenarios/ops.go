@@ -9,6 +9,7 @@ import (
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
+	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/mailstore/sdbox"
 )
 
@@ -19,6 +20,8 @@ func opener(format string) mailstore.Opener {
 		return maildir.Open
 	case "sdbox":
 		return sdbox.Open
+	case "mdbox":
+		return mdbox.Open
 	}
 	panic("harness internal error: unvalidated format " + format)
 }

@@ -60,6 +60,9 @@ type Scenario struct {
 	// Unmounted, if set, is a backend whose NFS mount failed: its
 	// processes see the bare mount-point directory.
 	Unmounted *Unmounted
+	// Purge, if set, runs `doveadm purge` (mdbox) for every user
+	// periodically.
+	Purge *Purge
 	// MaxSteps bounds the run (0 = a default that fits the workload).
 	MaxSteps int
 }
@@ -102,8 +105,16 @@ type Unmounted struct {
 	Writable bool `toml:"writable"`
 }
 
+// Purge schedules doveadm purge jobs.
+type Purge struct {
+	Every time.Duration `toml:"every"`
+	// Via is "director" (run on the user's backend, as the guide says) or
+	// "any" (a cron job on whichever backend).
+	Via string `toml:"via"`
+}
+
 // Formats are the mailbox formats the simulation has engines for.
-var Formats = []string{"maildir", "sdbox"}
+var Formats = []string{"maildir", "sdbox", "mdbox"}
 
 // Validate reports what is wrong with a scenario, naming the field.
 func (s Scenario) Validate() error {
@@ -114,6 +125,10 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("scenario %s: format %q is not supported (%s)", s.Name, s.Format, strings.Join(Formats, ", "))
 	case s.Delivery != "" && s.Delivery != "lmtp" && s.Delivery != "lda-mx":
 		return fmt.Errorf("scenario %s: delivery %q is not lmtp or lda-mx", s.Name, s.Delivery)
+	case s.Purge != nil && (s.Purge.Every <= 0 || (s.Purge.Via != "director" && s.Purge.Via != "any")):
+		return fmt.Errorf("scenario %s: purge needs every > 0 and via director or any", s.Name)
+	case s.Purge != nil && s.Format != "mdbox":
+		return fmt.Errorf("scenario %s: doveadm purge is for mdbox, not %s", s.Name, s.Format)
 	case s.Unmounted != nil && (s.Unmounted.Host < 0 || s.Unmounted.Host >= s.Hosts):
 		return fmt.Errorf("scenario %s: unmounted host %d does not exist", s.Name, s.Unmounted.Host)
 	case s.Hosts < 1 || s.Hosts > 64:
