@@ -132,6 +132,15 @@ var catalog = []Scenario{
 		Why: "quota-status opens the user's mailbox on whichever backend the MTA asks. Its sync takes the index " +
 			"lock like any other process, so with working NLM the model shows no damage; it costs RPCs.",
 		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: HotUser()},
+	// mmap_disable.
+	{Name: "sdbox-random-mmap", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mmap-disable"},
+		Disputed: true,
+		Why: "mmap_disable=no on two backends: index and log are read through mappings that show the pages " +
+			"this host cached. Every index change is made under the log lock, and taking a lock drops the " +
+			"client's cached pages (Linux zaps them, mapped or not), so writers never act on stale pages; " +
+			"lock-free readers can, but in the model that only delays what they see. Compare sdbox-random.",
+		Hosts: 2, Routing: "random", Workload: HotUser(),
+		Settings: with(func(s *mailstore.Settings) { s.MmapDisable = false })},
 	// mail_fsync and failover.
 	{Name: "sdbox-failover-fsync-never", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mail-fsync"},
 		Why: "lock_method=dotlock and mail_fsync=never, and the backend crashes: an IMAP session's index log " +
