@@ -11,7 +11,21 @@ import (
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/mailstore/sdbox"
+	"github.com/nfsmail/nfsmail/vfs"
 )
+
+// fsck returns the raw consistency check of a format.
+func fsck(format string) func(vfs.FS, string) []string {
+	switch format {
+	case "maildir":
+		return maildir.Fsck
+	case "sdbox":
+		return sdbox.Fsck
+	case "mdbox":
+		return mdbox.Fsck
+	}
+	panic("harness internal error: unvalidated format " + format)
+}
 
 // opener returns the engine of a format.
 func opener(format string) mailstore.Opener {
@@ -146,7 +160,17 @@ func (r *runner) audit() error {
 			}
 		})
 	}
-	return r.sched.Run()
+	if err := r.sched.Run(); err != nil {
+		return err
+	}
+	check := fsck(r.sc.Format)
+	for _, user := range r.model.Users() {
+		step := r.ack("fsck %s", user)
+		for _, problem := range check(h.FS(), user) {
+			r.model.Inconsistent(user, problem, step)
+		}
+	}
+	return nil
 }
 
 func isExpunged(err error) bool { return errors.Is(err, mailstore.ErrExpunged) }

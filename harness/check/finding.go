@@ -19,6 +19,7 @@ const (
 	UIDChanged   Kind = "uid-changed"   // a message was renumbered (clients re-download it)
 	EngineError  Kind = "engine-error"  // the engine logged an error and carried on
 	TempFail     Kind = "temp-fail"     // an operation failed; the client would retry
+	Fsck         Kind = "fsck"          // the store's files disagree with themselves (Dovecot would rebuild)
 	HarnessError Kind = "harness-error" // not about the system under test
 )
 

@@ -156,6 +156,11 @@ func (m *Model) Failed(user, what string, err error, step int) {
 	m.add(Finding{Kind: TempFail, User: user, Detail: fmt.Sprintf("%s failed: %v", what, err), Steps: []int{step}})
 }
 
+// Inconsistent records what a raw check of the stored files found.
+func (m *Model) Inconsistent(user, problem string, step int) {
+	m.add(Finding{Kind: Fsck, User: user, Detail: problem, Steps: []int{step}})
+}
+
 // HarnessFailed records that the harness itself failed.
 func (m *Model) HarnessFailed(detail string) {
 	m.add(Finding{Kind: HarnessError, Detail: detail})
