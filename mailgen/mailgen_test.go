@@ -50,3 +50,31 @@ func TestWorkloadShape(t *testing.T) {
 		}
 	}
 }
+
+func TestOpsFileRoundTrips(t *testing.T) {
+	for seed := range uint64(5) {
+		ops := Generate(seed, spec)
+		back, err := Parse("ops.txt", Format(ops))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, ops) {
+			t.Fatalf("seed %d: ops did not round-trip", seed)
+		}
+	}
+}
+
+func TestOpsFileErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"1s deliver u 1.2.3.4 <m>\n", "ops.txt:1: deliver wants"},
+		{"x deliver u 1.2.3.4 <m> 10\n", `ops.txt:1: time "x"`},
+		{"1s session u ip select; store 2 S\n", `pick "2"`},
+		{"1s session u ip select; store 0.5 Q\n", "flag letter"},
+		{"1s frob u ip\n", "unknown operation"},
+		{"2s deliver u ip <a> 1\n1s deliver u ip <b> 1\n", "ops.txt:2: operations must be in time order"},
+	} {
+		if _, err := Parse("ops.txt", []byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}

@@ -32,6 +32,10 @@ type Options struct {
 	// Source is how the user named the scenario (a file path for scenario
 	// files); the replay command uses it. "" means the catalog name.
 	Source string
+	// Ops, if not nil, replaces the workload the seed would generate (a
+	// shrunk schedule, or an ops file); OpsFile names it for the replay.
+	Ops     []mailgen.Op
+	OpsFile string
 }
 
 // LogLine is one line an engine logged.
@@ -156,6 +160,9 @@ func replay(sc Scenario, opts Options) string {
 	if src == "" {
 		src = sc.Name
 	}
+	if opts.OpsFile != "" {
+		return fmt.Sprintf("nfsmail run %s --seed %d --ops %s", src, opts.Seed, opts.OpsFile)
+	}
 	return fmt.Sprintf("nfsmail run %s --seed %d", src, opts.Seed)
 }
 
@@ -197,7 +204,10 @@ func (r *runner) run() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ops := mailgen.Generate(r.opts.Seed, r.sc.Workload)
+	ops := r.opts.Ops
+	if ops == nil {
+		ops = mailgen.Generate(r.opts.Seed, r.sc.Workload)
+	}
 	state := &clusterState{router: router, down: map[int]bool{}, r: sim.Stream(r.opts.Seed, "cluster")}
 	for _, e := range r.sc.Events {
 		if e.Kind == Hiccup {

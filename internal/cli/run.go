@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"os"
+
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/nfsmail/nfsmail/mailgen"
 	"io"
 	"slices"
 	"strings"
@@ -19,6 +22,7 @@ func newRunCmd() *cobra.Command {
 		keep   string
 		trace  int
 		sets   []string
+		opsArg string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO|FILE.toml",
@@ -46,7 +50,18 @@ func newRunCmd() *cobra.Command {
 				}
 				source += " --set " + kv
 			}
-			res, err := scenarios.Run(sc, scenarios.Options{Seed: seed, Keep: keep, Source: source})
+			opts := scenarios.Options{Seed: seed, Keep: keep, Source: source}
+			if opsArg != "" {
+				data, err := os.ReadFile(opsArg)
+				if err != nil {
+					return err
+				}
+				if opts.Ops, err = mailgen.Parse(opsArg, data); err != nil {
+					return err
+				}
+				opts.OpsFile = opsArg
+			}
+			res, err := scenarios.Run(sc, opts)
 			if err != nil {
 				return fmt.Errorf("run %s --seed %d: %w", sc.Name, seed, err)
 			}
@@ -70,6 +85,7 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	cmd.Flags().StringVar(&keep, "keep", "", "write the final server-side store to `DIR`")
 	cmd.Flags().IntVar(&trace, "trace", 0, "print the last `N` trace events")
+	cmd.Flags().StringVar(&opsArg, "ops", "", "replay the operations of an ops `FILE` (from nfsmail shrink) instead of the seed's workload")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "change one knob: `key=value` (a Dovecot setting, mount, routing or hosts); repeatable")
 	return cmd
 }

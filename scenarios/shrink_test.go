@@ -1,0 +1,58 @@
+package scenarios_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/scenarios"
+)
+
+// TestShrunkCorruptionsStillReproduce replays the shrunk schedules kept in
+// testdata/shrunk (written by `nfsmail shrink`): each must still corrupt
+// mail with its seed. They are the regression tests of the unsafe
+// scenarios; regenerate one with the command in its header comment.
+func TestShrunkCorruptionsStillReproduce(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		seed     uint64
+	}{
+		{"sdbox-random-nolock", 2}, {"sdbox-director-hiccup-nolock", 2}, {"sdbox-failover-fsync-never", 6},
+		{"mdbox-random", 1}, {"mdbox-purge-any-host-nolock", 6},
+	} {
+		path := "testdata/shrunk/" + tc.scenario + ".ops"
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops, err := mailgen.Parse(path, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := lookup(t, tc.scenario)
+		res, err := scenarios.Run(sc, scenarios.Options{Seed: tc.seed, Ops: ops})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != check.Corrupted {
+			t.Errorf("%s with %s (%d ops): %s, no longer CORRUPTED", tc.scenario, path, len(ops), res.Verdict)
+		}
+	}
+}
+
+func TestShrinkFindsASmallerSchedule(t *testing.T) {
+	sc := lookup(t, "maildir-unmounted-writable")
+	s, err := scenarios.Shrink(sc, 1, check.Corrupted, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := len(mailgen.Generate(1, sc.Workload))
+	if len(s.Ops) >= full || s.Result.Verdict != check.Corrupted {
+		t.Fatalf("shrunk to %d of %d ops, verdict %s", len(s.Ops), full, s.Result.Verdict)
+	}
+	t.Logf("%d ops -> %d in %d runs", full, len(s.Ops), s.Runs)
+	if _, err := scenarios.Shrink(lookup(t, "maildir-director"), 1, check.Corrupted, 10); err == nil {
+		t.Fatal("shrinking a clean run did not fail")
+	}
+}
