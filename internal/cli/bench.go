@@ -19,7 +19,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure the simulator or the NFS server",
 	}
-	cmd.AddCommand(newBenchServerCmd(), newBenchSimCmd())
+	cmd.AddCommand(newBenchServerCmd(), newBenchSimCmd(), newBenchHuntCmd())
 	return cmd
 }
 
