@@ -199,7 +199,28 @@ var catalog = []Scenario{
 			"may override a live uidlist lock; Dovecot warns \"Created dotlock file's timestamp is different\". " +
 			"Uidlist locks are held for milliseconds, so overrides are rare and the model shows warnings only.",
 		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 150 * time.Second}, Settings: mailstore.DefaultSettings(), Workload: HotUser()},
+	{Name: "maildir-random-skew05", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"clock-sync"},
+		Why:   "Half a second of skew, within the guide's 1 s: Maildir's dirty-directory logic (MAILDIR_SYNC_SECS=1) still rescans in time.",
+		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 500 * time.Millisecond}, Settings: mailstore.DefaultSettings(), Workload: HotUser()},
+	{Name: "maildir-random-skew3", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"clock-sync"},
+		Disputed: true,
+		Why: "Three seconds of skew: a host ahead of the server records a check time past the directory's mtime + 1 s " +
+			"and may skip a rescan, delaying new mail. The model shows no error: every SELECT here revalidates " +
+			"the directory's mtime, which changes with each delivery.",
+		Hosts: 2, Routing: "random", Skew: []time.Duration{0, 3 * time.Second}, Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	// Clustering without director.
+	{Name: "maildir-no-director-recipe", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"no-director-warning", "source-ip", "mail-nfs-without-director", "noac", "lockd", "maildir-resistant", "lda-index-memory"},
+		Disputed: true,
+		Why: "The guide's whole recipe without a director: source-IP affinity, mail_nfs_index and mail_nfs_storage, " +
+			"noac, lock_method=dotlock, Maildir, INDEX=MEMORY for deliveries. \"Almost guaranteed to give random " +
+			"errors\": the model finds none under this load, at a high cost in RPCs per operation.",
+		Hosts: 2, Routing: "source-ip", Mount: "noac", Workload: HotUser(),
+		Settings: with(func(s *mailstore.Settings) {
+			s.MailNFSIndex, s.MailNFSStorage, s.LockMethod = true, true, mailstore.LockDotlock
+		}),
+		DeliverySettings: ptr(with(func(s *mailstore.Settings) {
+			s.MailNFSIndex, s.MailNFSStorage, s.LockMethod, s.IndexMemory = true, true, mailstore.LockDotlock, true
+		}))},
 	{Name: "sdbox-source-ip-nolock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"source-ip"},
 		Why:   "Source-IP affinity keeps one client's connections together, but deliveries and other clients still reach both backends.",
 		Hosts: 2, Routing: "source-ip", Mount: "nolock", Settings: recommended(), Workload: HotUser()},
