@@ -33,6 +33,10 @@ type Config struct {
 	// OnRPC, if set, is told of every RPC sent ("GETATTR"; a retransmission
 	// is marked with a trailing "*"), for traces and step-by-step tests.
 	OnRPC func(name string)
+	// NoSillyRename turns the model's silly rename off, for a caller that
+	// does it itself from better knowledge of what is open (the FUSE view
+	// knows the kernel's opens; its releases arrive after the unlink).
+	NoSillyRename bool
 }
 
 // Mount is one host's mounted NFS export.
@@ -55,6 +59,7 @@ type Mount struct {
 	nlmCookie   uint64
 	nsmState    int32 // the status monitor's state number: odd while up
 	silly       int   // silly-renamed files so far
+	noSilly     bool
 }
 
 var (
@@ -77,6 +82,7 @@ func Dial(conn net.Conn, cfg Config) (*Mount, error) {
 	m := &Mount{
 		t: newTransport(conn, cfg.Host, 0), opts: cfg.Options, clock: cfg.Clock, host: cfg.Host,
 		inodes: map[string]*inode{}, dentries: map[dkey]dentry{}, onRPC: cfg.OnRPC, nsmState: 1,
+		noSilly: cfg.NoSillyRename,
 	}
 	if m.opts.NoAC {
 		m.opts.ACRegMin, m.opts.ACRegMax, m.opts.ACDirMin, m.opts.ACDirMax = 0, 0, 0, 0

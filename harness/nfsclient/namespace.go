@@ -199,7 +199,7 @@ func (m *Mount) Remove(name string) error {
 		if err != nil {
 			return err
 		}
-		if ino.opens > 0 && !ino.attr.IsDir() {
+		if ino.opens > 0 && !ino.attr.IsDir() && !m.noSilly {
 			return m.sillyRename(dir, base, ino)
 		}
 		return m.remove(dir, base, ino)
@@ -243,7 +243,7 @@ func (m *Mount) Rename(oldname, newname string) error {
 		if err != nil {
 			return err
 		}
-		if old, err := m.lookup(to, tbase, true); err == nil && old != ino && old.opens > 0 && !old.attr.IsDir() {
+		if old, err := m.lookup(to, tbase, true); err == nil && old != ino && old.opens > 0 && !old.attr.IsDir() && !m.noSilly {
 			if err := m.sillyRename(to, tbase, old); err != nil {
 				return err
 			}
