@@ -63,6 +63,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd(), newAssessCmd(), newShrinkCmd(), newServeCmd(), newBenchCmd(), newMountCmd(), newDovecotCmd(), newFidelityCmd(), newMatrixCmd(), newReportCmd())
+	root.AddCommand(newScenariosCmd(), newRunCmd(), newGuideCmd(), newAssessCmd(), newShrinkCmd(), newServeCmd(), newBenchCmd(), newMountCmd(), newDovecotCmd(), newFidelityCmd(), newMatrixCmd(), newReportCmd(), newReproduceCmd())
 	return root
 }

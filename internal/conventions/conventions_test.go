@@ -120,9 +120,10 @@ var allowed = map[string][]string{
 	"study":                {"scenarios", "harness/check"},
 	"reports":              {"study", "scenarios", "harness/check"},
 	"nfsmailtest":          {"scenarios", "harness/check"},
+	"reproduce":            {"scenarios", "assess", "mailgen", "harness/check", "harness/fault", "mailstore"},
 	"realdovecot":          {"scenarios", "harness/...", "mailgen", "mailstore", "nfsserver/...", "vfs/...", "realdovecot/fuseview"},
 	"realdovecot/fuseview": {"vfs"},
-	"internal/cli":         {"assess", "scenarios", "study", "reports", "realdovecot", "harness/...", "nfsserver/...", "mailgen", "mailstore"},
+	"internal/cli":         {"assess", "scenarios", "study", "reports", "realdovecot", "reproduce", "harness/...", "nfsserver/...", "mailgen", "mailstore"},
 	"internal/conventions": {},
 	"cmd/nfsmail":          {"internal/cli"},
 }
