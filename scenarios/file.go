@@ -35,14 +35,15 @@ type fileScenario struct {
 	Settings map[string]any `toml:"settings"`
 	Workload fileWorkload   `toml:"workload"`
 
-	Delivery         string         `toml:"delivery"`
-	DeliverySettings map[string]any `toml:"delivery_settings"`
-	QuotaStatus      bool           `toml:"quota_status"`
-	DRC              bool           `toml:"drc"`
-	Faults           string         `toml:"faults"` // a fault plan file, relative to this one
-	Events           []fileEvent    `toml:"event"`
-	Unmounted        *Unmounted     `toml:"unmounted"`
-	Purge            *filePurge     `toml:"purge"`
+	Delivery         string           `toml:"delivery"`
+	DeliverySettings map[string]any   `toml:"delivery_settings"`
+	QuotaStatus      bool             `toml:"quota_status"`
+	DRC              bool             `toml:"drc"`
+	Faults           string           `toml:"faults"` // a fault plan file, relative to this one
+	Fault            []fault.RuleSpec `toml:"fault"`  // or the rules inline
+	Events           []fileEvent      `toml:"event"`
+	Unmounted        *Unmounted       `toml:"unmounted"`
+	Purge            *filePurge       `toml:"purge"`
 }
 
 type filePurge struct {
@@ -118,6 +119,13 @@ func Parse(name string, data []byte) (Scenario, error) {
 		if sc.Faults, err = fault.ParsePlan(f.Faults, plan); err != nil {
 			return Scenario{}, err
 		}
+	}
+	for i, spec := range f.Fault {
+		r, field, err := spec.Rule(len(sc.Faults.Rules))
+		if err != nil {
+			return Scenario{}, fmt.Errorf("%s: fault %d: %w", at("fault."+field), i+1, err)
+		}
+		sc.Faults.Rules = append(sc.Faults.Rules, r)
 	}
 	if sc.Workload, err = f.Workload.spec(at); err != nil {
 		return Scenario{}, err

@@ -5,22 +5,33 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/pelletier/go-toml/v2"
 )
 
 // Marshal writes sc as a scenario file that Parse reads back into an equal
-// scenario. Fault plans and events are not written yet: Marshal refuses
-// scenarios that have them. INDEX=MEMORY is not a dovecot.conf setting
-// and is written as index_memory.
+// scenario, fault rules and events included (a plan's timestamp
+// granularity cannot be written: Marshal refuses it). INDEX=MEMORY is not a
+// dovecot.conf setting and is written as index_memory.
 func Marshal(sc Scenario) ([]byte, error) {
-	if len(sc.Faults.Rules) > 0 || len(sc.Events) > 0 {
-		return nil, fmt.Errorf("scenario %s: faults and events cannot be written yet", sc.Name)
+	if sc.Faults.Granularity != 0 {
+		return nil, fmt.Errorf("scenario %s: a fault plan's granularity cannot be written yet", sc.Name)
 	}
 	f := fileScenario{Name: sc.Name, Format: sc.Format, Claim: sc.Claim, Expected: string(sc.Expected),
 		Why: sc.Why, Disputed: sc.Disputed, Claims: sc.ClaimIDs, Hosts: sc.Hosts, Routing: sc.Routing, Mount: sc.Mount, MaxSteps: sc.MaxSteps,
 		Delivery: sc.Delivery, QuotaStatus: sc.QuotaStatus, DRC: sc.DRC, Unmounted: sc.Unmounted,
 		Settings: settingsMap(sc.Settings)}
+	for _, r := range sc.Faults.Rules {
+		f.Fault = append(f.Fault, fault.SpecOf(r))
+	}
+	for _, e := range sc.Events {
+		fe := fileEvent{At: e.At.String(), Kind: string(e.Kind), Host: e.Host, Reclaim: e.Reclaim}
+		if e.For != 0 {
+			fe.For = e.For.String()
+		}
+		f.Events = append(f.Events, fe)
+	}
 	if sc.Purge != nil {
 		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via}
 	}

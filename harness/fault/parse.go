@@ -31,10 +31,12 @@ import (
 //	status      = "EIO"         # for status: EIO, ENOSPC, STALE, JUKEBOX
 type planFile struct {
 	Granularity string     `toml:"granularity"`
-	Rule        []ruleFile `toml:"rule"`
+	Rule        []RuleSpec `toml:"rule"`
 }
 
-type ruleFile struct {
+// RuleSpec is the TOML form of a Rule (one [[rule]] table of a plan file,
+// or one [[fault]] table of a scenario file).
+type RuleSpec struct {
 	Name        string  `toml:"name"`
 	Proc        string  `toml:"proc"`
 	Host        string  `toml:"host"`
@@ -68,7 +70,7 @@ func ParsePlan(name string, src []byte) (Plan, error) {
 		if i < len(lines) {
 			start = lines[i]
 		}
-		r, field, err := rf.rule(i)
+		r, field, err := rf.Rule(i)
 		if err != nil {
 			return Plan{}, fmt.Errorf("%s:%d: rule %d: %w", name, keyLine(src, start, field), i+1, err)
 		}
@@ -77,8 +79,9 @@ func ParsePlan(name string, src []byte) (Plan, error) {
 	return p, nil
 }
 
-// rule converts one rule; field names the key at fault.
-func (rf ruleFile) rule(i int) (Rule, string, error) {
+// Rule converts the i-th (0-based) rule spec of a file; field names the
+// key at fault when it fails.
+func (rf RuleSpec) Rule(i int) (Rule, string, error) {
 	r := Rule{Name: rf.Name, Proc: rf.Proc, Host: rf.Host, Path: rf.Path, Probability: rf.Probability,
 		Nth: rf.Nth, Times: rf.Times}
 	if r.Name == "" {
@@ -159,4 +162,26 @@ func keyLine(src []byte, start int, key string) int {
 		}
 	}
 	return max(start, 1)
+}
+
+// SpecOf is the TOML form of r, which Rule reads back into r.
+func SpecOf(r Rule) RuleSpec {
+	rs := RuleSpec{Name: r.Name, Proc: r.Proc, Host: r.Host, Path: r.Path, Probability: r.Probability,
+		Nth: r.Nth, Times: r.Times, Action: r.Action.String()}
+	for _, d := range []struct {
+		v   time.Duration
+		dst *string
+	}{{r.From, &rs.From}, {r.Until, &rs.Until}, {r.Delay, &rs.Delay}} {
+		if d.v != 0 {
+			*d.dst = d.v.String()
+		}
+	}
+	if r.Status != 0 {
+		for name, st := range statuses {
+			if st == r.Status && (rs.Status == "" || name < rs.Status) {
+				rs.Status = name
+			}
+		}
+	}
+	return rs
 }
