@@ -112,8 +112,10 @@ var allowed = map[string][]string{
 	"mailstore/dotlock":    {"mailstore", "vfs"},
 	"mailstore/index":      {"mailstore", "mailstore/dotlock", "vfs"},
 	"mailstore/maildir":    {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
-	"mailstore/sdbox":      {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
-	"mailstore/mdbox":      {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
+	"mailstore/dbox":       {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
+	"mailstore/sdbox":      {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "vfs"},
+	"mailstore/mdbox":      {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "vfs"},
+	"mailstore/mailtest":   {"mailstore", "vfs", "vfs/memfs"},
 	"mailgen":              {"harness/sim", "mailstore"},
 	"assess":               {"scenarios", "harness/check", "harness/nfsclient", "mailstore"},
 	"scenarios":            {"harness/...", "mailstore/...", "mailgen", "nfsserver/...", "nfs3", "vfs/..."},
@@ -162,7 +164,7 @@ func TestImportsFlowAlongAllowedEdges(t *testing.T) {
 var simulation = []string{
 	"harness/sim", "harness/nfsclient", "harness/host", "harness/cluster", "harness/check",
 	"harness/fault", "mailstore", "mailstore/dotlock", "mailstore/index", "mailstore/maildir",
-	"mailstore/sdbox", "mailstore/mdbox", "mailgen", "nfsserver/simfs", "vfs", "vfs/memfs", "nfs3",
+	"mailstore/dbox", "mailstore/sdbox", "mailstore/mdbox", "mailgen", "nfsserver/simfs", "vfs", "vfs/memfs", "nfs3",
 }
 
 // goroutineOK are the files allowed to start goroutines: the scheduler's

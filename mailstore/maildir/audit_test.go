@@ -7,6 +7,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -14,12 +15,12 @@ import (
 func (m *machine) diskFiles(t *rapid.T) map[string]string {
 	files := map[string]string{}
 	for _, dir := range []string{"alice/Maildir/new", "alice/Maildir/cur"} {
-		ents, err := m.w.fs.ReadDir(dir)
+		ents, err := m.w.FS.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range ents {
-			data, err := vfs.ReadFile(m.w.fs, dir+"/"+e.Name())
+			data, err := vfs.ReadFile(m.w.FS, dir+"/"+e.Name())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,8 +45,8 @@ func headerValue(msg, name string) string {
 
 // readUidlist parses dovecot-uidlist independently of the engine: base
 // filename -> UID, and the effective next_uid.
-func readUidlist(t *rapid.T, w *world) (map[string]mailstore.UID, mailstore.UID) {
-	data, err := vfs.ReadFile(w.fs, "alice/Maildir/dovecot-uidlist")
+func readUidlist(t *rapid.T, w *mailtest.World) (map[string]mailstore.UID, mailstore.UID) {
+	data, err := vfs.ReadFile(w.FS, "alice/Maildir/dovecot-uidlist")
 	if err != nil {
 		return nil, 0
 	}

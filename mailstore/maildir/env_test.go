@@ -8,46 +8,16 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
-	"github.com/nfsmail/nfsmail/vfs/memfs"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 )
 
-// world is virtual time shared by the file server (memfs) and the hosts;
-// every file operation of interest happens at a distinct instant because
-// tests advance it explicitly.
-type world struct {
-	t  time.Time
-	fs *memfs.FS
-}
+type host struct{ *mailtest.Host }
 
-func newWorld() *world {
-	w := &world{t: time.Unix(1_700_000_000, 0)}
-	w.fs = memfs.New(func() time.Time { return w.t })
-	return w
-}
-
-func (w *world) advance(d time.Duration) { w.t = w.t.Add(d) }
-
-// clock is one host's clock: skew ahead of the server; Sleep advances the
-// world (no other process runs in these tests).
-type clock struct {
-	w    *world
-	skew time.Duration
-}
-
-func (c *clock) Now() time.Time        { return c.w.t.Add(c.skew) }
-func (c *clock) Sleep(d time.Duration) { c.w.advance(d) }
-
-type host struct {
-	env mailstore.Env
-	log *mailstore.Recorder
-}
-
-func (w *world) host(name string, pid int, skew time.Duration) *host {
-	log := &mailstore.Recorder{}
-	return &host{log: log, env: mailstore.Env{
-		FS: w.fs, Clock: &clock{w: w, skew: skew}, Hostname: name, PID: pid, Log: log,
-		Settings: mailstore.DefaultSettings(), Rand: rand.New(rand.NewPCG(uint64(pid), 7)),
-	}}
+// newHost is w.Host with maildir's random stream (pid, 7).
+func newHost(w *mailtest.World, name string, pid int, skew time.Duration) *host {
+	h := w.Host(name, pid, skew)
+	h.Env.Rand = rand.New(rand.NewPCG(uint64(pid), 7))
+	return &host{h}
 }
 
 // fataler is what testing.T and rapid.T share.
@@ -58,7 +28,7 @@ type fataler interface {
 
 func (h *host) open(t fataler) *maildir.Mailbox {
 	t.Helper()
-	mb, err := maildir.New(h.env, "alice")
+	mb, err := maildir.New(h.Env, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +44,8 @@ func message(n int) mailstore.Message {
 func noErrors(t testing.TB, hosts ...*host) {
 	t.Helper()
 	for _, h := range hosts {
-		for _, e := range h.log.Entries {
-			t.Errorf("%s logged %s", h.env.Hostname, e)
+		for _, e := range h.Log.Entries {
+			t.Errorf("%s logged %s", h.Env.Hostname, e)
 		}
 	}
 }

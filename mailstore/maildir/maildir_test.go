@@ -7,21 +7,22 @@ import (
 	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
 func TestDeliverSyncStoreExpunge(t *testing.T) {
-	w := newWorld()
-	h := w.host("mx1", 100, 0)
+	w := mailtest.NewWorld()
+	h := newHost(w, "mx1", 100, 0)
 	mb := h.open(t)
 	for i := 1; i <= 3; i++ {
-		w.advance(time.Second)
+		w.Advance(time.Second)
 		uid, err := mb.Deliver(message(i))
 		if err != nil || uid != mailstore.UID(i) {
 			t.Fatalf("Deliver %d = %d, %v", i, uid, err)
 		}
 	}
-	w.advance(time.Second)
+	w.Advance(time.Second)
 	mails, err := mb.Sync()
 	if err != nil || len(mails) != 3 {
 		t.Fatalf("Sync = %v, %v", mails, err)
@@ -31,7 +32,7 @@ func TestDeliverSyncStoreExpunge(t *testing.T) {
 			t.Errorf("mail %d = %+v", i, m)
 		}
 	}
-	if ents, _ := w.fs.ReadDir("alice/Maildir/new"); len(ents) != 0 {
+	if ents, _ := w.FS.ReadDir("alice/Maildir/new"); len(ents) != 0 {
 		t.Errorf("SELECT left %d files in new/", len(ents))
 	}
 	if err := mb.Store(2, mailstore.Seen|mailstore.Flagged); err != nil {
@@ -46,16 +47,16 @@ func TestDeliverSyncStoreExpunge(t *testing.T) {
 	if err := mb.Store(1, mailstore.Seen); !errors.Is(err, mailstore.ErrExpunged) {
 		t.Errorf("Store(expunged) = %v", err)
 	}
-	w.advance(time.Second)
+	w.Advance(time.Second)
 	mails, _ = mb.Sync()
 	if len(mails) != 2 || mails[0].UID != 2 || mails[0].Flags != mailstore.Seen|mailstore.Answered {
 		t.Errorf("after store+expunge: %+v", mails)
 	}
-	cur, _ := w.fs.ReadDir("alice/Maildir/cur")
+	cur, _ := w.FS.ReadDir("alice/Maildir/cur")
 	if len(cur) != 2 || !strings.HasSuffix(cur[0].Name(), ":2,RS") {
 		t.Errorf("cur/ = %v", cur)
 	}
-	uidlist, _ := vfs.ReadFile(w.fs, "alice/Maildir/dovecot-uidlist")
+	uidlist, _ := vfs.ReadFile(w.FS, "alice/Maildir/dovecot-uidlist")
 	t.Logf("dovecot-uidlist:\n%s", uidlist)
 	if !strings.HasPrefix(string(uidlist), "3 V") || !strings.Contains(string(uidlist), "\n3 :") {
 		t.Errorf("uidlist = %q", uidlist)
@@ -74,11 +75,11 @@ func TestDeliverSyncStoreExpunge(t *testing.T) {
 // same run twice leaves byte-identical files and logs.
 func TestSameSeedSameStore(t *testing.T) {
 	run := func() string {
-		w := newWorld()
-		h := w.host("mx1", 100, 3*time.Second)
+		w := mailtest.NewWorld()
+		h := newHost(w, "mx1", 100, 3*time.Second)
 		mb := h.open(t)
 		for i := 1; i <= 4; i++ {
-			w.advance(700 * time.Millisecond)
+			w.Advance(700 * time.Millisecond)
 			mb.Deliver(message(i))
 		}
 		mb.Sync()
@@ -86,14 +87,14 @@ func TestSameSeedSameStore(t *testing.T) {
 		mb.Expunge(3)
 		var b strings.Builder
 		for _, dir := range []string{"new", "cur"} {
-			ents, _ := w.fs.ReadDir("alice/Maildir/" + dir)
+			ents, _ := w.FS.ReadDir("alice/Maildir/" + dir)
 			for _, e := range ents {
 				b.WriteString(dir + "/" + e.Name() + "\n")
 			}
 		}
-		data, _ := vfs.ReadFile(w.fs, "alice/Maildir/dovecot-uidlist")
+		data, _ := vfs.ReadFile(w.FS, "alice/Maildir/dovecot-uidlist")
 		b.Write(data)
-		for _, e := range h.log.Entries {
+		for _, e := range h.Log.Entries {
 			b.WriteString(e.String() + "\n")
 		}
 		return b.String()

@@ -10,13 +10,14 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 )
 
 // machine drives one host: an IMAP session that delivers, syncs, stores
 // and expunges, sometimes replaced by a new session; a fresh checker
 // session audits the store after every action.
 type machine struct {
-	w       *world
+	w       *mailtest.World
 	h       *host
 	mb      *maildir.Mailbox
 	pid     int
@@ -28,26 +29,26 @@ type machine struct {
 }
 
 func newMachine(t *rapid.T) *machine {
-	w := newWorld()
+	w := mailtest.NewWorld()
 	m := &machine{
 		w: w, pid: 1000,
 		live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{},
 		idOf: map[mailstore.UID]string{}, session: map[mailstore.UID]bool{},
 	}
-	m.h = w.host("mx1", m.pid, 0)
-	m.h.env.Settings.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{
+	m.h = newHost(w, "mx1", m.pid, 0)
+	m.h.Env.Settings.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{
 		mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "mail_fsync")
-	m.h.env.Settings.DotlockUseExcl = rapid.Bool().Draw(t, "dotlock_use_excl")
-	m.h.env.Settings.IndexMemory = rapid.Bool().Draw(t, "index_memory")
-	m.h.env.Settings.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")
-	m.h.env.Settings.LockMethod = rapid.SampledFrom([]mailstore.LockMethod{
+	m.h.Env.Settings.DotlockUseExcl = rapid.Bool().Draw(t, "dotlock_use_excl")
+	m.h.Env.Settings.IndexMemory = rapid.Bool().Draw(t, "index_memory")
+	m.h.Env.Settings.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")
+	m.h.Env.Settings.LockMethod = rapid.SampledFrom([]mailstore.LockMethod{
 		mailstore.LockFcntl, mailstore.LockFlock, mailstore.LockDotlock}).Draw(t, "lock_method")
 	m.mb = m.h.open(t)
 	return m
 }
 
 func (m *machine) tick(t *rapid.T) {
-	m.w.advance(time.Duration(rapid.IntRange(0, 2500).Draw(t, "ms")) * time.Millisecond)
+	m.w.Advance(time.Duration(rapid.IntRange(0, 2500).Draw(t, "ms")) * time.Millisecond)
 }
 
 func (m *machine) Deliver(t *rapid.T) {
@@ -108,7 +109,7 @@ func (m *machine) Expunge(t *rapid.T) {
 // NewSession replaces the IMAP session by a new process on the same host.
 func (m *machine) NewSession(t *rapid.T) {
 	m.pid++
-	m.h.env.PID = m.pid
+	m.h.Env.PID = m.pid
 	m.mb = m.h.open(t)
 	clear(m.session)
 }
@@ -141,8 +142,8 @@ func (m *machine) learn(t *rapid.T, uid mailstore.UID, id string) {
 // Audit syncs through a fresh session of another process, as the
 // checker's cache-less host does.
 func (m *machine) Audit(t *rapid.T) {
-	h := m.w.host("checker", 1, 0)
-	h.env.Settings, h.env.Log, h.log = m.h.env.Settings, m.h.log, m.h.log
+	h := newHost(m.w, "checker", 1, 0)
+	h.Env.Settings, h.Env.Log, h.Log = m.h.Env.Settings, m.h.Log, m.h.Log
 	mails, err := h.open(t).Sync()
 	if err != nil {
 		t.Fatalf("checker Sync: %v", err)
@@ -154,7 +155,7 @@ func (m *machine) Audit(t *rapid.T) {
 // the stored flags, every message with a UID is in dovecot-uidlist under
 // that UID, records are ordered below next_uid, and nothing was logged.
 func (m *machine) Check(t *rapid.T) {
-	for _, e := range m.h.log.Entries {
+	for _, e := range m.h.Log.Entries {
 		t.Fatalf("logged %s", e)
 	}
 	files := m.diskFiles(t)
@@ -180,7 +181,7 @@ func (m *machine) Check(t *rapid.T) {
 			t.Fatalf("disk: %s should not exist", id)
 		}
 	}
-	for _, p := range maildir.Fsck(m.w.fs, "alice") {
+	for _, p := range maildir.Fsck(m.w.FS, "alice") {
 		// deliveries not yet synced and expunges not yet rewritten out of
 		// the uidlist are lags, not damage; the checks above cover them
 		if !strings.Contains(p, "not in dovecot-uidlist") && !strings.Contains(p, "has no file") {

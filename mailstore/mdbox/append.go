@@ -2,11 +2,11 @@ package mdbox
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -133,7 +133,7 @@ func (a *appendCtx) okAt(f vfs.File, size, end int64) bool {
 	if n, _ := f.ReadAt(data, 0); int64(n) != size {
 		return false
 	}
-	return isOKAt(data, end)
+	return dbox.IsOKAt(data, end)
 }
 
 // tooOld applies mdbox_rotate_interval to the file's create stamp.
@@ -144,7 +144,7 @@ func (a *appendCtx) tooOld(f vfs.File) bool {
 	}
 	buf := make([]byte, 64)
 	n, _ := f.ReadAt(buf, 0)
-	created, _, err := parseFileHeader(buf[:n])
+	h, err := dbox.ParseMultiHeader(buf[:n])
 	if err != nil {
 		return true
 	}
@@ -154,7 +154,7 @@ func (a *appendCtx) tooOld(f vfs.File) bool {
 	}
 	now := a.s.env.Clock.Now()
 	boundary := now.Truncate(unit).Add(unit - iv)
-	return time.Unix(created, 0).Before(boundary)
+	return time.Unix(h.Created, 0).Before(boundary)
 }
 
 // create starts a new file as ".temp.<sec>.P<pid>Q<n>M<usec>.<host>" in
@@ -171,15 +171,14 @@ func (a *appendCtx) create() (*appendFile, error) {
 	}
 	now := s.env.Clock.Now()
 	s.tempSeq++
-	tmp := fmt.Sprintf("%s/.temp.%d.P%dQ%dM%d.%s", dir, now.Unix(), s.env.PID, s.tempSeq,
-		now.Nanosecond()/1000, s.env.Hostname)
+	tmp := dbox.TempPath(s.env, dir, now, s.tempSeq)
 	f, err := s.env.FS.OpenFile(tmp, vfs.O_RDWR|vfs.O_CREATE|vfs.O_TRUNC, 0o600)
 	if err != nil {
 		s.critical("open(%s) failed: %s", tmp, mailstore.Strerror(err))
 		return nil, err
 	}
 	_ = vfs.Lock(f, vfs.WriteLock, false) // nobody else knows the name yet
-	hdr := fileHeader(now.Unix())
+	hdr := dbox.FileHeader(now.Unix())
 	if _, err := f.WriteAt(hdr, 0); err != nil {
 		s.critical("write(%s) failed: %s", tmp, mailstore.Strerror(err))
 		f.Close()

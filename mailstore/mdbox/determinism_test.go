@@ -6,15 +6,16 @@ import (
 	"testing"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
 // run plays a fixed workload and returns every file's content and the log.
 func run(t *testing.T) string {
-	w := newWorld()
-	log := &mailstore.Recorder{}
-	env := w.env(w.fs, "mx1", 7, log)
+	w := mailtest.NewWorld()
+	h := w.Host("mx1", 7, 0)
+	log, env := h.Log, h.Env
 	env.Settings.MdboxRotateSize = 400
 	env.Settings.AltDir = "alt/%u"
 	mb, err := mdbox.New(env, "alice")
@@ -22,7 +23,7 @@ func run(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 8; i++ {
-		if _, err := mb.Deliver(message(i)); err != nil {
+		if _, err := mb.Deliver(mailtest.Message(i)); err != nil {
 			t.Fatal(err)
 		}
 		if i%3 == 0 {
@@ -34,8 +35,8 @@ func run(t *testing.T) string {
 	_ = mb.AltMove()
 	var b strings.Builder
 	for _, root := range []string{"alice", "alt"} {
-		walk(w.fs, root, func(p string) {
-			data, _ := vfs.ReadFile(w.fs, p)
+		walk(w.FS, root, func(p string) {
+			data, _ := vfs.ReadFile(w.FS, p)
 			fmt.Fprintf(&b, "%s %q\n", p, data)
 		})
 	}

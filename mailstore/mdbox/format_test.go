@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -22,18 +23,19 @@ func names(t *testing.T, fsys vfs.FS, dir string) string {
 }
 
 func TestFileFormat(t *testing.T) {
-	w := newWorld()
-	log := &mailstore.Recorder{}
-	mb, err := mdbox.New(w.env(w.fs, "mx1", 7, log), "alice")
+	w := mailtest.NewWorld()
+	h := w.Host("mx1", 7, 0)
+	log := h.Log
+	mb, err := mdbox.New(h.Env, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {
-		if uid, err := mb.Deliver(message(i)); err != nil || uid != mailstore.UID(i) {
+		if uid, err := mb.Deliver(mailtest.Message(i)); err != nil || uid != mailstore.UID(i) {
 			t.Fatalf("Deliver = %d, %v", uid, err)
 		}
 	}
-	data, err := vfs.ReadFile(w.fs, "alice/storage/m.1")
+	data, err := vfs.ReadFile(w.FS, "alice/storage/m.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +47,7 @@ func TestFileFormat(t *testing.T) {
 		t.Errorf("m.1 holds %d messages: %q", n, data)
 	}
 	for _, f := range []string{"alice/storage/dovecot.map.index.log", "alice/mailboxes/INBOX/dbox-Mails/dovecot.index.log"} {
-		if _, err := w.fs.Stat(f); err != nil {
+		if _, err := w.FS.Stat(f); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
@@ -59,9 +61,9 @@ func TestFileFormat(t *testing.T) {
 }
 
 func TestRotatePurgeAltMove(t *testing.T) {
-	w := newWorld()
-	log := &mailstore.Recorder{}
-	env := w.env(w.fs, "mx1", 7, log)
+	w := mailtest.NewWorld()
+	h := w.Host("mx1", 7, 0)
+	log, env := h.Log, h.Env
 	env.Settings.MdboxRotateSize = 300 // two messages per file
 	env.Settings.AltDir = "alt/%u"
 	mb, err := mdbox.New(env, "alice")
@@ -69,11 +71,11 @@ func TestRotatePurgeAltMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 5; i++ {
-		if _, err := mb.Deliver(message(i)); err != nil {
+		if _, err := mb.Deliver(mailtest.Message(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := names(t, w.fs, "alice/storage"); got != "m.1 m.2 m.3" {
+	if got := names(t, w.FS, "alice/storage"); got != "m.1 m.2 m.3" {
 		t.Fatalf("after 5 deliveries: %q", got)
 	}
 	for _, uid := range []mailstore.UID{1, 3, 4} {
@@ -81,19 +83,19 @@ func TestRotatePurgeAltMove(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := names(t, w.fs, "alice/storage"); got != "m.1 m.2 m.3" {
+	if got := names(t, w.FS, "alice/storage"); got != "m.1 m.2 m.3" {
 		t.Fatalf("expunge removed data: %q", got)
 	}
 	if err := mb.Purge(); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(t, w.fs, "alice/storage"); got != "m.3" { // m.2 had only expunged mail; <m2> moved into m.3
+	if got := names(t, w.FS, "alice/storage"); got != "m.3" { // m.2 had only expunged mail; <m2> moved into m.3
 		t.Errorf("after purge: %q", got)
 	}
 	if err := mb.AltMove(); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(t, w.fs, "alice/storage") + "|" + names(t, w.fs, "alt/alice/storage"); got != "|m.4" {
+	if got := names(t, w.FS, "alice/storage") + "|" + names(t, w.FS, "alt/alice/storage"); got != "|m.4" {
 		t.Errorf("after altmove: %q", got)
 	}
 	mails, err := mb.Sync()

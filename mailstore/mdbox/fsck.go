@@ -3,9 +3,9 @@ package mdbox
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -44,15 +44,9 @@ func (a *audit) addf(format string, args ...any) {
 	a.problems = append(a.problems, fmt.Sprintf(format, args...))
 }
 
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time      { return time.Unix(0, 0) }
-func (fixedClock) Sleep(time.Duration) {}
-
 // open reads both indexes and side files through a read-only view.
 func (a *audit) open() (*storage, *Mailbox) {
-	env := mailstore.Env{FS: mailstore.ReadOnly(a.fsys), Clock: fixedClock{}, Hostname: "fsck",
-		Log: &a.log, Settings: mailstore.DefaultSettings()}
+	env := dbox.AuditEnv(a.fsys, &a.log)
 	env.Settings.NoAltCheck = true
 	if alt, err := vfs.ReadFile(a.fsys, a.user+"/dbox-alt-root"); err == nil {
 		env.Settings.AltDir = string(alt)
@@ -116,7 +110,7 @@ func (a *audit) checkMap(st *storage, refs map[uint32]int) {
 			a.addf("map_uid=%d points to missing m.%d", r.uid, r.fileID)
 			continue
 		}
-		if e, err := parseMessage(data, int64(r.offset)); err != nil || e.size != int64(r.size) {
+		if e, err := dbox.ParseMessage(data, int64(r.offset)); err != nil || e.Size != int64(r.size) {
 			a.addf("map_uid=%d points to broken data at m.%d:%d", r.uid, r.fileID, r.offset)
 		}
 	}
@@ -153,17 +147,17 @@ func (a *audit) checkFile(dir string, id uint32) {
 		a.addf("%s: unreadable: %s", path, mailstore.Strerror(err))
 		return
 	}
-	ents, err := parseFile(data)
-	if ce, ok := err.(*corruptErr); ok {
-		a.addf("%s: unparseable data at offset %d: %s", path, ce.offset, ce.reason)
+	ents, err := dbox.ParseFile(data)
+	if ce, ok := err.(*dbox.CorruptError); ok {
+		a.addf("%s: unparseable data at offset %d: %s", path, ce.Offset, ce.Reason)
 	}
 	used := 0
 	for _, e := range ents {
-		if _, ok := a.pointed[[2]uint32{id, uint32(e.offset)}]; ok {
+		if _, ok := a.pointed[[2]uint32{id, uint32(e.Offset)}]; ok {
 			used++
 			continue
 		}
-		a.addf("%s:%d: message %s not in map", path, e.offset, e.md.guid)
+		a.addf("%s:%d: message %s not in map", path, e.Offset, e.Meta.GUID)
 	}
 	if used == 0 && len(ents) > 0 {
 		a.addf("%s: orphaned file", path)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/nfsserver"
 	"github.com/nfsmail/nfsmail/nfsserver/simfs"
@@ -103,7 +104,7 @@ func twoAppenders(t *testing.T, opts string) ([]mailstore.Mail, []string, []stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Deliver(message(0)); err != nil { // m.1 exists
+	if _, err := a.Deliver(mailtest.Message(0)); err != nil { // m.1 exists
 		t.Fatal(err)
 	}
 	b, err := mdbox.New(envB, "alice")
@@ -113,11 +114,11 @@ func twoAppenders(t *testing.T, opts string) ([]mailstore.Mail, []string, []stri
 	var hook func()
 	a.SetFS(syncHookFS{FS: envA.FS, hook: &hook})
 	hook = func() {
-		if _, err := b.Deliver(message(2)); err != nil {
+		if _, err := b.Deliver(mailtest.Message(2)); err != nil {
 			t.Errorf("b.Deliver: %v", err)
 		}
 	}
-	if _, err := a.Deliver(message(1)); err != nil {
+	if _, err := a.Deliver(mailtest.Message(1)); err != nil {
 		t.Fatal(err)
 	}
 	envC, logC, _ := w.host("audit", "noac", 30)

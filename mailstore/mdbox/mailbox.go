@@ -1,12 +1,12 @@
 package mdbox
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -29,13 +29,8 @@ type Mailbox struct {
 	extPath   string
 	ext       *ext
 	corrupted bool
-	cache     map[mapRec]mailInfo
+	cache     map[mapRec]dbox.MailInfo
 	guidSeq   uint64
-}
-
-type mailInfo struct {
-	id   string
-	size int64
 }
 
 var _ mailstore.Mailbox = (*Mailbox)(nil)
@@ -49,14 +44,11 @@ func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
 // when missing. INDEX=MEMORY keeps both the map and the mailbox index in
 // this process only, so every open rebuilds them from the m.* files.
 func New(env mailstore.Env, user string) (*Mailbox, error) {
-	if env.FS == nil || env.Clock == nil {
-		return nil, errors.New("mdbox: open: Env needs FS and Clock")
+	dir, err := dbox.MkInbox(env, "mdbox", user)
+	if err != nil {
+		return nil, err
 	}
-	mb := &Mailbox{env: env, user: user, dir: user + "/mailboxes/INBOX/dbox-Mails", cache: map[mapRec]mailInfo{}}
-	if err := vfs.MkdirAll(env.FS, mb.dir, 0o700); err != nil {
-		env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", mb.dir, mailstore.Strerror(err))
-		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
-	}
+	mb := &Mailbox{env: env, user: user, dir: dir, cache: map[mapRec]dbox.MailInfo{}}
 	if !env.Settings.NoAltCheck {
 		verifyAltPath(env, user)
 	}
@@ -74,8 +66,7 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
 	}
-	ix, err := index.Open(env, index.Options{Dir: boxIdx, Prefix: "dovecot.index",
-		FsyncMask: index.TxAppend | index.TxExpungeGUID})
+	ix, err := index.Open(env, dbox.MailboxIndex(boxIdx))
 	if err != nil {
 		st.ix.Close()
 		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
@@ -164,34 +155,34 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		if !ok {
 			continue
 		}
-		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags), MessageID: info.id,
-			Size: info.size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
+		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags), MessageID: info.ID,
+			Size: info.Size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
 	}
 	return out, nil
 }
 
 // read returns what uid's message says, through the map; a lost map_uid
 // or broken data marks the storage corrupted.
-func (mb *Mailbox) read(uid mailstore.UID) (mailInfo, mapRec, bool) {
+func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 	mu := mb.mapUID(uid)
 	if mu == 0 {
 		mb.critical("mdbox: map uid lost for uid %d", uid)
 		mb.corrupted = true
-		return mailInfo{}, mapRec{}, false
+		return dbox.MailInfo{}, mapRec{}, false
 	}
 	rec, ok := mb.st.lookup(mu)
 	if !ok {
 		if !mb.st.corrupted {
 			mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
 		}
-		return mailInfo{}, rec, false
+		return dbox.MailInfo{}, rec, false
 	}
 	if info, ok := mb.cache[rec]; ok {
 		return info, rec, true
 	}
 	info, err := mb.st.readMessage(rec)
 	if err != nil {
-		return mailInfo{}, rec, false
+		return dbox.MailInfo{}, rec, false
 	}
 	mb.cache[rec] = info
 	return info, rec, true
@@ -199,18 +190,7 @@ func (mb *Mailbox) read(uid mailstore.UID) (mailInfo, mapRec, bool) {
 
 // Store replaces uid's flags in the mailbox index.
 func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
-	s, err := mb.index.Begin()
-	if err != nil {
-		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
-	}
-	m := s.Map().Clone()
-	i, ok := m.Find(uid)
-	if !ok {
-		s.Rollback()
-		return fmt.Errorf("mdbox: store uid %d: %w", uid, mailstore.ErrExpunged)
-	}
-	m.Recs[i].Flags = index.ToMail(flags)
-	if err := s.Commit(m.Diff(s.Map())); err != nil {
+	if err := dbox.Store(mb.index, uid, flags); err != nil {
 		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
 	}
 	return nil

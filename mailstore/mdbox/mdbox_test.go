@@ -1,8 +1,6 @@
 package mdbox_test
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -11,39 +9,12 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
-	"github.com/nfsmail/nfsmail/vfs"
-	"github.com/nfsmail/nfsmail/vfs/memfs"
 )
 
-type world struct {
-	t  time.Time
-	fs *memfs.FS
-}
-
-func newWorld() *world {
-	w := &world{t: time.Unix(1_700_000_000, 0)}
-	w.fs = memfs.New(func() time.Time { return w.t })
-	return w
-}
-
-type clock struct{ w *world }
-
-func (c clock) Now() time.Time        { return c.w.t }
-func (c clock) Sleep(d time.Duration) { c.w.t = c.w.t.Add(d) }
-
-func (w *world) env(fsys vfs.FS, host string, pid int, log *mailstore.Recorder) mailstore.Env {
-	return mailstore.Env{FS: fsys, Clock: clock{w}, Hostname: host, PID: pid, Log: log,
-		Settings: mailstore.DefaultSettings(), Rand: rand.New(rand.NewPCG(uint64(pid), 1))}
-}
-
-func message(n int) mailstore.Message {
-	id := fmt.Sprintf("<m%d@test>", n)
-	return mailstore.Message{ID: id, Body: []byte(fmt.Sprintf("Message-ID: %s\r\n\r\nbody %d\r\n", id, n))}
-}
-
 type machine struct {
-	w     *world
+	w     *mailtest.World
 	env   mailstore.Env
 	log   *mailstore.Recorder
 	mb    *mdbox.Mailbox
@@ -65,7 +36,7 @@ func (m *machine) open(t *rapid.T) {
 
 func (m *machine) Deliver(t *rapid.T) {
 	m.next++
-	msg := message(m.next)
+	msg := mailtest.Message(m.next)
 	uid, err := m.mb.Deliver(msg)
 	if err != nil || uid == 0 {
 		t.Fatalf("Deliver = %d, %v", uid, err)
@@ -128,7 +99,7 @@ func (m *machine) AltMove(t *rapid.T) {
 func (m *machine) NewSession(t *rapid.T) { m.open(t) }
 
 func (m *machine) Tick(t *rapid.T) {
-	m.w.t = m.w.t.Add(time.Duration(rapid.IntRange(0, 4000).Draw(t, "s")) * time.Second)
+	m.w.T = m.w.T.Add(time.Duration(rapid.IntRange(0, 4000).Draw(t, "s")) * time.Second)
 }
 
 func (m *machine) Check(t *rapid.T) {
@@ -155,17 +126,16 @@ func (m *machine) Check(t *rapid.T) {
 			t.Fatalf("checker: %+v (want flags %v uid %d)", ml, f, m.uidOf[ml.MessageID])
 		}
 	}
-	if p := mdbox.Fsck(m.w.fs, "alice"); len(p) != 0 {
+	if p := mdbox.Fsck(m.w.FS, "alice"); len(p) != 0 {
 		t.Fatalf("fsck: %s", strings.Join(p, "\n"))
 	}
 }
 
 func TestRapidSingleHost(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		w := newWorld()
-		log := &mailstore.Recorder{}
-		m := &machine{w: w, log: log, pid: 100, live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{}}
-		m.env = w.env(w.fs, "mx1", 100, log)
+		w := mailtest.NewWorld()
+		h := w.Host("mx1", 100, 0)
+		m := &machine{w: w, env: h.Env, log: h.Log, pid: 100, live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{}}
 		s := &m.env.Settings
 		s.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "fsync")
 		s.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -146,35 +147,36 @@ func (s *storage) copyLive(id uint32, path string, data []byte, prim, alt *appen
 		}
 	}
 	slices.SortFunc(msgs, func(a, b mapEntry) int { return int(a.offset) - int(b.offset) })
-	_, off, err := parseFileHeader(data)
+	h, err := dbox.ParseMultiHeader(data)
 	if err != nil {
 		s.fileCorrupted(path, err)
 		return nil, nil, false
 	}
+	off := h.Len
 	for i, m := range msgs {
-		e, err := parseMessage(data, off)
+		e, err := dbox.ParseMessage(data, off)
 		if err != nil {
 			s.fileCorrupted(path, err)
 			return nil, nil, false
 		}
 		if int64(m.offset) != off {
-			s.fileCorrupted(path, corrupt(off, "purging found mismatched offsets (%d vs %d, %d/%d)",
+			s.fileCorrupted(path, dbox.Corrupt(off, "purging found mismatched offsets (%d vs %d, %d/%d)",
 				off, m.offset, i, len(msgs)))
 			return nil, nil, false
 		}
 		if m.ref == 0 {
 			expunged = append(expunged, m.uid)
 		} else {
-			c, err := s.copyOne(m.uid, data[off:off+e.size], prim, alt, altmoves)
+			c, err := s.copyOne(m.uid, data[off:off+e.Size], prim, alt, altmoves)
 			if err != nil {
 				return nil, nil, false
 			}
 			moved = append(moved, c)
 		}
-		off += e.size
+		off += e.Size
 	}
 	if off < int64(len(data)) {
-		s.fileCorrupted(path, corrupt(off, "more messages available than in map (%d < %d)", off, len(data)))
+		s.fileCorrupted(path, dbox.Corrupt(off, "more messages available than in map (%d < %d)", off, len(data)))
 		return nil, nil, false
 	}
 	return moved, expunged, true
@@ -194,9 +196,9 @@ func (s *storage) copyOne(mu uint32, msg []byte, prim, alt *appendCtx, altmoves 
 }
 
 func (s *storage) fileCorrupted(path string, err error) {
-	var ce *corruptErr
+	var ce *dbox.CorruptError
 	if errors.As(err, &ce) {
-		s.critical("Corrupted dbox file %s (around offset=%d): %s", path, ce.offset, ce.reason)
+		s.critical("Corrupted dbox file %s (around offset=%d): %s", path, ce.Offset, ce.Reason)
 	}
 	s.corrupted = true
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -118,20 +119,20 @@ func (s *storage) scanFile(id uint32, path string, msgs []found, byGUID map[stri
 		s.critical("open(%s) failed: %s", path, mailstore.Strerror(err))
 		return msgs
 	}
-	ents, err := parseFile(data)
+	ents, err := dbox.ParseFile(data)
 	if err != nil {
 		s.fileCorrupted(path, err)
 	}
 	for _, e := range ents {
-		rec := mapRec{fileID: id, offset: uint32(e.offset), size: uint32(e.size)}
-		if j, dup := byGUID[e.md.guid]; dup {
+		rec := mapRec{fileID: id, offset: uint32(e.Offset), size: uint32(e.Size)}
+		if j, dup := byGUID[e.Meta.GUID]; dup {
 			o := msgs[j].rec
 			s.env.Logf(mailstore.Warning, "mdbox %s: Duplicate GUID %s in m.%d:%d (size=%d) and m.%d:%d (size=%d)",
-				s.dir, e.md.guid, o.fileID, o.offset, o.size, id, e.offset, e.size)
+				s.dir, e.Meta.GUID, o.fileID, o.offset, o.size, id, e.Offset, e.Size)
 			continue
 		}
-		byGUID[e.md.guid] = len(msgs)
-		msgs = append(msgs, found{rec: rec, guid: e.md.guid})
+		byGUID[e.Meta.GUID] = len(msgs)
+		msgs = append(msgs, found{rec: rec, guid: e.Meta.GUID})
 	}
 	return msgs
 }

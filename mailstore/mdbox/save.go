@@ -1,7 +1,6 @@
 package mdbox
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -21,10 +21,10 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 	if err := mb.st.refresh(); err != nil {
 		return 0, fmt.Errorf("mdbox: deliver: %w", err)
 	}
-	body := bytes.ReplaceAll(msg.Body, []byte("\r\n"), []byte("\n"))
+	body := dbox.ToLF(msg.Body)
 	now := mb.env.Clock.Now().Unix()
-	md := meta{guid: mb.newGUID(), orig: "INBOX", received: now, vsize: int64(len(body) + bytes.Count(body, []byte("\n")))}
-	data := encodeMessage(body, md)
+	md := dbox.Meta{GUID: mb.newGUID(), Orig: "INBOX", Received: now, VSize: dbox.VSize(body)}
+	data := dbox.EncodeMessage(body, md)
 	a := mb.st.appendBegin(false)
 	af, err := a.next(int64(len(data)))
 	if err != nil {
@@ -39,13 +39,13 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 		a.rollback()
 		return 0, fmt.Errorf("mdbox: deliver: %w", err)
 	}
-	uid, err := mb.commitSave(a, af, mapRec{offset: uint32(off), size: uint32(len(data)), ref: 1}, md.guid)
+	uid, err := mb.commitSave(a, af, mapRec{offset: uint32(off), size: uint32(len(data)), ref: 1}, md.GUID)
 	if err != nil {
 		return 0, fmt.Errorf("mdbox: deliver: %w", err)
 	}
 	a.close()
 	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
-		mb.fsyncDir()
+		dbox.FsyncDir(mb.env, mb.dir)
 	}
 	return uid, nil
 }
@@ -95,24 +95,9 @@ func (mb *Mailbox) commitSave(a *appendCtx, af *appendFile, rec mapRec, guid str
 	return mailstore.UID(uid), nil
 }
 
-func (mb *Mailbox) fsyncDir() {
-	f, err := mb.env.FS.OpenFile(mb.dir, vfs.O_RDONLY, 0)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		mb.critical("fdatasync_path(%s) failed: %s", mb.dir, mailstore.Strerror(err))
-	}
-}
-
 func (mb *Mailbox) newGUID() string {
 	mb.guidSeq++
-	a, b := uint64(mb.env.Clock.Now().UnixNano()), mb.guidSeq<<16|uint64(mb.env.PID&0xffff)
-	if mb.env.Rand != nil {
-		a, b = mb.env.Rand.Uint64(), mb.env.Rand.Uint64()
-	}
-	return fmt.Sprintf("%016x%016x", a, b)
+	return dbox.NewGUID(mb.env, mb.guidSeq<<16|uint64(mb.env.PID&0xffff))
 }
 
 // guidWords packs a 32-hex-digit GUID into four words for the side file.
@@ -136,29 +121,29 @@ func guidString(w []uint32) string {
 
 // readMessage reads the message a map record points to (primary storage,
 // then alt) and checks it is a whole message of the recorded size.
-func (s *storage) readMessage(rec mapRec) (mailInfo, error) {
+func (s *storage) readMessage(rec mapRec) (dbox.MailInfo, error) {
 	f, path, err := s.openFile(rec.fileID, vfs.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.setCorrupted("Unexpectedly lost m.%d", rec.fileID)
-		return mailInfo{}, err
+		return dbox.MailInfo{}, err
 	}
 	if err != nil {
-		return mailInfo{}, err
+		return dbox.MailInfo{}, err
 	}
 	defer f.Close()
 	data := make([]byte, rec.size)
 	n, _ := f.ReadAt(data, int64(rec.offset))
-	e, perr := parseMessage(data[:n], 0)
-	if perr == nil && e.size != int64(rec.size) {
-		perr = corrupt(0, "message size mismatch (%d != %d)", e.size, rec.size)
+	e, perr := dbox.ParseMessage(data[:n], 0)
+	if perr == nil && e.Size != int64(rec.size) {
+		perr = dbox.Corrupt(0, "message size mismatch (%d != %d)", e.Size, rec.size)
 	}
-	var ce *corruptErr
+	var ce *dbox.CorruptError
 	if errors.As(perr, &ce) {
-		s.critical("Corrupted dbox file %s (around offset=%d): %s", path, int64(rec.offset)+ce.offset, ce.reason)
+		s.critical("Corrupted dbox file %s (around offset=%d): %s", path, int64(rec.offset)+ce.Offset, ce.Reason)
 		s.corrupted = true
-		return mailInfo{}, perr
+		return dbox.MailInfo{}, perr
 	}
-	return mailInfo{id: messageID(e.body), size: int64(len(e.body))}, nil
+	return dbox.MailInfo{ID: dbox.MessageID(e.Body), Size: int64(len(e.Body))}, nil
 }
 
 // verifyAltPath is dbox_verify_alt_path. DEVIATION: vfs has no symlinks,

@@ -1,21 +1,15 @@
 package sdbox
 
 import (
+	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
-
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time      { return time.Unix(0, 0) }
-func (fixedClock) Sleep(time.Duration) {}
 
 // Fsck audits user's sdbox INBOX (default layout: index beside the mail)
 // through fsys without changing it and returns the problems found,
@@ -24,16 +18,14 @@ func (fixedClock) Sleep(time.Duration) {}
 // lost from the index), files that do not parse, leftover names. A
 // healthy mailbox returns nil.
 func Fsck(fsys vfs.FS, user string) []string {
-	dir := user + "/mailboxes/INBOX/dbox-Mails"
+	dir := dbox.InboxDir(user)
 	if _, err := fsys.Stat(dir); err != nil {
 		return nil
 	}
 	var log mailstore.Recorder
 	var out []string
 	addf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	env := mailstore.Env{FS: mailstore.ReadOnly(fsys), Clock: fixedClock{}, Hostname: "fsck", Log: &log,
-		Settings: mailstore.DefaultSettings()}
-	ix, err := index.Open(env, index.Options{Dir: dir, Prefix: "dovecot.index"})
+	ix, err := index.Open(dbox.AuditEnv(fsys, &log), index.Options{Dir: dir, Prefix: "dovecot.index"})
 	for _, e := range log.Entries {
 		addf("index: %s", e)
 	}
@@ -48,19 +40,20 @@ func Fsck(fsys vfs.FS, user string) []string {
 	ents, _ := fsys.ReadDir(dir)
 	for _, e := range ents {
 		name := e.Name()
-		if !strings.HasPrefix(name, "u.") {
+		n, isMail, ok := parseFileName(name)
+		if !isMail {
 			continue
 		}
-		n, err := strconv.ParseUint(name[2:], 10, 32)
-		if err != nil || n == 0 {
+		if !ok {
 			addf("%s/%s: invalid filename", dir, name)
 			continue
 		}
-		files[uint32(n)] = true
+		files[n] = true
+		var ce *dbox.CorruptError
 		if data, err := vfs.ReadFile(fsys, dir+"/"+name); err != nil {
 			addf("%s/%s: unreadable: %s", dir, name, mailstore.Strerror(err))
-		} else if _, _, err := decodeFile(data); err != nil {
-			addf("%s/%s: corrupted: %v", dir, name, err)
+		} else if _, err := decodeFile(data); errors.As(err, &ce) {
+			addf("%s/%s: corrupted: %s", dir, name, ce.Reason)
 		}
 		if _, ok := m.Find(mailstore.UID(n)); !ok {
 			addf("%s/%s: not in index (next_uid=%d)", dir, name, m.Hdr.NextUID)

@@ -2,8 +2,6 @@ package sdbox
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
@@ -60,15 +58,15 @@ func (mb *Mailbox) listUIDs() ([]uint32, error) {
 	var uids []uint32
 	for _, e := range ents {
 		name := e.Name()
-		if !strings.HasPrefix(name, "u.") {
+		n, isMail, ok := parseFileName(name)
+		if !isMail {
 			continue
 		}
-		n, err := strconv.ParseUint(name[2:], 10, 32)
-		if err != nil || n == 0 {
+		if !ok {
 			mb.env.Logf(mailstore.Warning, "sdbox %s: Ignoring invalid filename %s", mb.dir, name)
 			continue
 		}
-		uids = append(uids, uint32(n))
+		uids = append(uids, n)
 	}
 	slices.Sort(uids)
 	return uids, nil

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -18,7 +19,7 @@ var errExists = errors.New("sdbox: message file already exists")
 // UID = next_uid, stat check, rename to u.<uid>, commit the append,
 // fdatasync the directory.
 func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
-	tmp, err := mb.writeTemp(toLF(msg.Body))
+	tmp, err := mb.writeTemp(dbox.ToLF(msg.Body))
 	if err != nil {
 		return 0, fmt.Errorf("sdbox: deliver: %w", err)
 	}
@@ -28,7 +29,7 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 		return 0, fmt.Errorf("sdbox: deliver: %w", err)
 	}
 	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
-		mb.fsyncDir()
+		dbox.FsyncDir(mb.env, mb.dir)
 	}
 	return mailstore.UID(uid), nil
 }
@@ -38,9 +39,8 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 func (mb *Mailbox) writeTemp(body []byte) (string, error) {
 	now := mb.env.Clock.Now()
 	mb.tempSeq++
-	path := fmt.Sprintf("%s/.temp.%d.P%dQ%dM%d.%s", mb.dir, now.Unix(), mb.env.PID, mb.tempSeq,
-		now.Nanosecond()/1000, mb.env.Hostname)
-	data := encodeFile(body, now.Unix(), mb.newGUID(), int64(len(body)+countLF(body)))
+	path := dbox.TempPath(mb.env, mb.dir, now, mb.tempSeq)
+	data := encodeFile(body, now.Unix(), mb.newGUID(), dbox.VSize(body))
 	f, err := mb.env.FS.OpenFile(path, vfs.O_RDWR|vfs.O_CREATE|vfs.O_TRUNC, 0o600)
 	if err != nil {
 		mb.critical("open(%s) failed: %s", path, mailstore.Strerror(err))
@@ -97,32 +97,7 @@ func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
 	return uid, nil
 }
 
-func (mb *Mailbox) fsyncDir() {
-	f, err := mb.env.FS.OpenFile(mb.dir, vfs.O_RDONLY, 0)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		mb.critical("fdatasync_path(%s) failed: %s", mb.dir, mailstore.Strerror(err))
-	}
-}
-
 func (mb *Mailbox) newGUID() string {
 	mb.guidSeq++
-	a, b := uint64(mb.env.Clock.Now().UnixNano()), mb.guidSeq
-	if mb.env.Rand != nil {
-		a, b = mb.env.Rand.Uint64(), mb.env.Rand.Uint64()
-	}
-	return fmt.Sprintf("%016x%016x", a, b)
-}
-
-func countLF(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c == '\n' {
-			n++
-		}
-	}
-	return n
+	return dbox.NewGUID(mb.env, mb.guidSeq)
 }

@@ -1,0 +1,106 @@
+package dbox
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// MailInfo is what a message's data says about it.
+type MailInfo struct {
+	ID   string // Message-ID
+	Size int64  // body bytes
+}
+
+// InboxDir is the directory of user's INBOX mail and, by default, index.
+func InboxDir(user string) string { return user + "/mailboxes/INBOX/dbox-Mails" }
+
+// MkInbox is the common start of opening a dbox INBOX: it checks env and
+// creates InboxDir(user). engine ("sdbox", "mdbox") prefixes the errors.
+func MkInbox(env mailstore.Env, engine, user string) (string, error) {
+	if env.FS == nil || env.Clock == nil {
+		return "", errors.New(engine + ": open: Env needs FS and Clock")
+	}
+	dir := InboxDir(user)
+	if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
+		env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", dir, mailstore.Strerror(err))
+		return "", fmt.Errorf("%s: open %s: %w", engine, user, err)
+	}
+	return dir, nil
+}
+
+// MailboxIndex is the mailbox index's options: dovecot.index in dir,
+// appends and expunges fdatasync'd (the dbox fsync mask).
+func MailboxIndex(dir string) index.Options {
+	return index.Options{Dir: dir, Prefix: "dovecot.index", FsyncMask: index.TxAppend | index.TxExpungeGUID}
+}
+
+// Store replaces uid's flags in the mailbox index ix (dbox keeps flags
+// nowhere else); mailstore.ErrExpunged when uid is gone.
+func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags) error {
+	return Change(ix, uid, func(m *index.Map, i int) { m.Recs[i].Flags = index.ToMail(flags) })
+}
+
+// Change applies fn to uid's record (m.Recs[i]) under ix's sync lock and
+// commits; mailstore.ErrExpunged when uid is gone.
+func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int)) error {
+	s, err := ix.Begin()
+	if err != nil {
+		return err
+	}
+	m := s.Map().Clone()
+	i, ok := m.Find(uid)
+	if !ok {
+		s.Rollback()
+		return mailstore.ErrExpunged
+	}
+	fn(m, i)
+	return s.Commit(m.Diff(s.Map()))
+}
+
+// TempPath names a new file in dir ".temp.<sec>.P<pid>Q<seq>M<usec>.<host>"
+// as dbox_temp_file_create does.
+func TempPath(env mailstore.Env, dir string, now time.Time, seq int) string {
+	return fmt.Sprintf("%s/.temp.%d.P%dQ%dM%d.%s", dir, now.Unix(), env.PID, seq,
+		now.Nanosecond()/1000, env.Hostname)
+}
+
+// NewGUID returns a 128-bit GUID in hex: two words of env.Rand, or the
+// clock's nanoseconds and fallback when env.Rand is nil.
+func NewGUID(env mailstore.Env, fallback uint64) string {
+	a, b := uint64(env.Clock.Now().UnixNano()), fallback
+	if env.Rand != nil {
+		a, b = env.Rand.Uint64(), env.Rand.Uint64()
+	}
+	return fmt.Sprintf("%016x%016x", a, b)
+}
+
+// FsyncDir fdatasyncs dir after a save, logging Dovecot's text on failure.
+// Over NFS this is a COMMIT of the directory's pending changes.
+func FsyncDir(env mailstore.Env, dir string) {
+	f, err := env.FS.OpenFile(dir, vfs.O_RDONLY, 0)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err != nil {
+		env.Logf(mailstore.Critical, "fdatasync_path(%s) failed: %s", dir, mailstore.Strerror(err))
+	}
+}
+
+// AuditEnv is the environment Fsck opens indexes with: a read-only view
+// of fsys, a clock fixed at the epoch, host "fsck", default settings and
+// log as the logger.
+func AuditEnv(fsys vfs.FS, log *mailstore.Recorder) mailstore.Env {
+	return mailstore.Env{FS: mailstore.ReadOnly(fsys), Clock: fixedClock{}, Hostname: "fsck", Log: log,
+		Settings: mailstore.DefaultSettings()}
+}
+
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time      { return time.Unix(0, 0) }
+func (fixedClock) Sleep(time.Duration) {}
