@@ -121,8 +121,11 @@ func (r *runner) quotaStatus(h *host.Host, i int, op mailgen.Op) {
 	})
 }
 
-// purger is what doveadm purge needs from an engine (mdbox).
-type purger interface{ Purge() error }
+// purger is what doveadm purge and altmove need from an engine (mdbox).
+type purger interface {
+	Purge() error
+	AltMove() error
+}
 
 // launchPurges runs `doveadm purge` for every user every Purge.Every
 // while the workload lasts, on the user's backend ("director") or on a
@@ -157,8 +160,11 @@ func (r *runner) purge(h *host.Host, user string, n int) {
 	open := opener(r.sc.Format)
 	h.Spawn(name, func(env mailstore.Env) {
 		box, err := open(env, user)
-		if err == nil {
-			if p, ok := box.(purger); ok {
+		if p, ok := box.(purger); ok && err == nil {
+			if r.sc.Purge.AltMove {
+				err = p.AltMove()
+			}
+			if err == nil {
 				err = p.Purge()
 			}
 		}

@@ -47,8 +47,9 @@ type fileScenario struct {
 }
 
 type filePurge struct {
-	Every string `toml:"every"`
-	Via   string `toml:"via"`
+	Every   string `toml:"every"`
+	Via     string `toml:"via"`
+	AltMove bool   `toml:"altmove"`
 }
 
 type fileEvent struct {
@@ -109,7 +110,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("%s: purge.every %q is not a duration", at("purge.every"), f.Purge.Every)
 		}
-		sc.Purge = &Purge{Every: every, Via: f.Purge.Via}
+		sc.Purge = &Purge{Every: every, Via: f.Purge.Via, AltMove: f.Purge.AltMove}
 	}
 	if f.Faults != "" {
 		plan, err := os.ReadFile(filepath.Join(filepath.Dir(name), f.Faults))
@@ -237,8 +238,11 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 	"lock_method": enumSetting(func(s *mailstore.Settings) *mailstore.LockMethod { return &s.LockMethod },
 		map[string]mailstore.LockMethod{"fcntl": mailstore.LockFcntl, "flock": mailstore.LockFlock, "dotlock": mailstore.LockDotlock}),
 	"mail_max_lock_timeout": durationSetting(func(s *mailstore.Settings) *time.Duration { return &s.MailMaxLockTimeout }),
-	// index_memory is mail_location's INDEX=MEMORY.
+	// index_memory is mail_location's INDEX=MEMORY; alt_dir and
+	// noaltcheck its ALT=<dir> and NOALTCHECK.
 	"index_memory": boolSetting(func(s *mailstore.Settings) *bool { return &s.IndexMemory }),
+	"noaltcheck":   boolSetting(func(s *mailstore.Settings) *bool { return &s.NoAltCheck }),
+	"alt_dir":      stringSetting(func(s *mailstore.Settings) *string { return &s.AltDir }),
 }
 
 func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {
@@ -280,6 +284,17 @@ func enumSetting[T any](field func(*mailstore.Settings) *T, values map[string]T)
 			return fmt.Errorf("want one of %s, got %v", strings.Join(sortedKeys(values), ", "), v)
 		}
 		*field(s) = val
+		return nil
+	}
+}
+
+func stringSetting(field func(*mailstore.Settings) *string) func(*mailstore.Settings, any) error {
+	return func(s *mailstore.Settings, v any) error {
+		str, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("want a string, got %v", v)
+		}
+		*field(s) = str
 		return nil
 	}
 }

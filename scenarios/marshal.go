@@ -33,7 +33,7 @@ func Marshal(sc Scenario) ([]byte, error) {
 		f.Events = append(f.Events, fe)
 	}
 	if sc.Purge != nil {
-		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via}
+		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via, AltMove: sc.Purge.AltMove}
 	}
 	if sc.DeliverySettings != nil {
 		f.DeliverySettings = settingsMap(*sc.DeliverySettings)
@@ -61,5 +61,7 @@ func settingsMap(s mailstore.Settings) map[string]any {
 		"lock_method":           strings.ToLower(s.LockMethod.String()),
 		"mail_max_lock_timeout": s.MailMaxLockTimeout.String(),
 		"index_memory":          yes[s.IndexMemory],
+		"noaltcheck":            yes[s.NoAltCheck],
+		"alt_dir":               s.AltDir,
 	}
 }

@@ -14,17 +14,17 @@ import (
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
-// fsck returns the raw consistency check of a format.
-func fsck(format string) func(vfs.FS, string) []string {
-	switch format {
+// fsck returns the raw consistency check of a scenario's format.
+func fsck(sc Scenario) func(vfs.FS, string) []string {
+	switch sc.Format {
 	case "maildir":
 		return maildir.Fsck
 	case "sdbox":
 		return sdbox.Fsck
 	case "mdbox":
-		return mdbox.Fsck
+		return func(fsys vfs.FS, user string) []string { return mdbox.FsckAlt(fsys, user, sc.Settings.AltDir) }
 	}
-	panic("harness internal error: unvalidated format " + format)
+	panic("harness internal error: unvalidated format " + sc.Format)
 }
 
 // opener returns the engine of a format.
@@ -163,7 +163,7 @@ func (r *runner) audit() error {
 	if err := r.sched.Run(); err != nil {
 		return err
 	}
-	check := fsck(r.sc.Format)
+	check := fsck(r.sc)
 	for _, user := range r.model.Users() {
 		step := r.ack("fsck %s", user)
 		for _, problem := range check(h.FS(), user) {

@@ -105,12 +105,15 @@ type Unmounted struct {
 	Writable bool `toml:"writable"`
 }
 
-// Purge schedules doveadm purge jobs.
+// Purge schedules doveadm jobs for every user (mdbox): purge, and with
+// AltMove also altmove (which the guide says must run periodically when
+// ALT storage is used).
 type Purge struct {
 	Every time.Duration `toml:"every"`
 	// Via is "director" (run on the user's backend, as the guide says) or
 	// "any" (a cron job on whichever backend).
-	Via string `toml:"via"`
+	Via     string `toml:"via"`
+	AltMove bool   `toml:"altmove"`
 }
 
 // Formats are the mailbox formats the simulation has engines for.

@@ -19,7 +19,14 @@ import (
 // map, m.* files with unparseable data, messages and whole files no map
 // record points to. A healthy store returns nil.
 func Fsck(fsys vfs.FS, user string) []string {
-	a := &audit{fsys: fsys, user: user}
+	return FsckAlt(fsys, user, "")
+}
+
+// FsckAlt is Fsck with the ALT= directory given ("%u" expands to the
+// user), for stores written with NOALTCHECK, which leaves no
+// dbox-alt-root behind. "" reads dbox-alt-root as Fsck does.
+func FsckAlt(fsys vfs.FS, user, altDir string) []string {
+	a := &audit{fsys: fsys, user: user, altDir: altDir}
 	st, box := a.open()
 	if st == nil || box == nil {
 		slices.Sort(a.problems)
@@ -35,6 +42,7 @@ func Fsck(fsys vfs.FS, user string) []string {
 type audit struct {
 	fsys     vfs.FS
 	user     string
+	altDir   string
 	log      mailstore.Recorder
 	problems []string
 	pointed  map[[2]uint32]uint32 // file id, offset -> map_uid
@@ -48,7 +56,8 @@ func (a *audit) addf(format string, args ...any) {
 func (a *audit) open() (*storage, *Mailbox) {
 	env := dbox.AuditEnv(a.fsys, &a.log)
 	env.Settings.NoAltCheck = true
-	if alt, err := vfs.ReadFile(a.fsys, a.user+"/dbox-alt-root"); err == nil {
+	env.Settings.AltDir = a.altDir
+	if alt, err := vfs.ReadFile(a.fsys, a.user+"/dbox-alt-root"); err == nil && a.altDir == "" {
 		env.Settings.AltDir = string(alt)
 	}
 	defer func() {
