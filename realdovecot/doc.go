@@ -21,6 +21,13 @@
 //	res, err := realdovecot.Run(ctx, sc, realdovecot.Options{Seed: 1, Wall: 30 * time.Second})
 //	fmt.Println(res.Verdict, res.Deliveries, res.RPCsPerOp)
 //
+// CompareFidelity runs a scenario in both tiers (workload compressed into
+// the same span) and measures the RPCs of an LMTP delivery in each;
+// FidelityScenarios are the scenarios compared by default, and
+// WriteFidelityMarkdown renders the table with a "where and why they
+// differ" column built from verdicts, normalised log lines seen in one
+// tier only, per-procedure RPC gaps and files only one tier writes.
+//
 // Needs root (direct FUSE mounts), /dev/fuse, the Debian packages
 // dovecot-core, dovecot-imapd and dovecot-lmtpd, and a vmail user (Check
 // says what is missing). `nfsmail dovecot run`, `nfsmail fidelity` and
@@ -34,10 +41,11 @@
 //
 // # Faults
 //
-// No injected faults yet. Locks: while the NFS model has no NLM service a
-// lock-mounted view fails fcntl with ENOLCK, so a scenario without nolock
-// is mounted with nolock added and the Result says so (MountNote). Clock
-// skew cannot be applied to real processes: such scenarios are not
-// Runnable. An operation Dovecot fails (LMTP 4xx, an IMAP error) is counted
+// No injected faults yet: scenarios with fault plans, cluster events
+// (crash, hiccup, server restart), an unmounted backend, LDA on the MX,
+// quota-status or separate delivery settings are not Runnable, nor is
+// clock skew (it cannot be applied to real processes). Locks: if a
+// lock-mounted view fails fcntl (no NLM service), the scenario is mounted
+// with nolock added and the Result says so (MountNote). An operation Dovecot fails (LMTP 4xx, an IMAP error) is counted
 // in the Result, not in the model, as the client was told nothing.
 package realdovecot

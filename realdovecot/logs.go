@@ -39,6 +39,9 @@ func readLog(path, host string, audit bool) ([]LogLine, error) {
 		if m == nil {
 			continue
 		}
+		if m[1] == "master" && strings.HasPrefix(m[4], "Killed with signal") {
+			continue // our own SIGTERM at shutdown
+		}
 		out = append(out, LogLine{Host: host, Service: m[1], User: m[2], Level: m[3], Text: m[4], Audit: audit})
 	}
 	return out, sc.Err()

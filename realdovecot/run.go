@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
@@ -26,8 +27,9 @@ type Options struct {
 	// Wall is the wall-clock span the workload's start times are scaled
 	// into (think times scale alike); 0 means 30 s.
 	Wall time.Duration
-	// WorkDir holds mount points, instance state and logs; "" means a new
-	// temporary directory, removed afterwards unless Keep.
+	// WorkDir holds mount points, instance state and logs, and (when kept)
+	// the final store under store/; "" means a new temporary directory,
+	// removed afterwards unless Keep.
 	WorkDir string
 	Keep    bool
 	// Location overrides the mail_location options (its Format is ignored:
@@ -76,6 +78,18 @@ func Runnable(sc scenarios.Scenario) error {
 		return fmt.Errorf("realdovecot: %s: clock skew cannot be applied to real Dovecot processes", sc.Name)
 	case sc.Workload.Users < 1:
 		return fmt.Errorf("realdovecot: %s: workload has no users", sc.Name)
+	case len(sc.Events) > 0:
+		return fmt.Errorf("realdovecot: %s: cluster events (%s) are not applied to real Dovecot yet", sc.Name, sc.Events[0].Kind)
+	case len(sc.Faults.Rules) > 0 || sc.Faults.Granularity != 0:
+		return fmt.Errorf("realdovecot: %s: NFS fault plans are not applied in the real tier yet", sc.Name)
+	case sc.Unmounted != nil:
+		return fmt.Errorf("realdovecot: %s: an unmounted backend is not modelled in the real tier", sc.Name)
+	case sc.Delivery != "" && sc.Delivery != "lmtp":
+		return fmt.Errorf("realdovecot: %s: delivery %q (only LMTP to the routed backend)", sc.Name, sc.Delivery)
+	case sc.QuotaStatus:
+		return fmt.Errorf("realdovecot: %s: the quota-status service is not run in the real tier", sc.Name)
+	case sc.DeliverySettings != nil:
+		return fmt.Errorf("realdovecot: %s: separate delivery settings need an LDA host, not run in the real tier", sc.Name)
 	}
 	if _, err := cluster.New(sc.Routing, []string{"a"}, sim.Stream(0, "route")); err != nil {
 		return fmt.Errorf("realdovecot: %s: %w", sc.Name, err)
@@ -247,16 +261,33 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		routes[i] = router.Route(op.User, op.ClientIP)
 	}
 	r.progress("running %d operations over %v of wall-clock time (%s routing)", len(ops), r.opts.Wall, r.sc.Routing)
+	base := make([]map[string]int, len(r.views))
+	for i, v := range r.views {
+		base[i] = v.RPCs() // mounting and the lock probe are not the workload's
+	}
 	r.workload(ctx, ops, routes)
-	for i, in := range r.insts {
-		in.Stop()
-		r.res.RPCByHost[r.views[i].Host] = r.views[i].RPCs()
+	r.progress("workload done after %.1f s; stopping the backends", time.Since(start).Seconds())
+	stopAll(r.insts)
+	for i, v := range r.views {
+		r.res.RPCByHost[v.Host] = subCounts(v.RPCs(), base[i])
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("realdovecot: %w", err)
 	}
+	r.progress("backends stopped after %.1f s; auditing", time.Since(start).Seconds())
 	if err := r.audit(); err != nil {
 		return nil, err
+	}
+	r.progress("audit done after %.1f s", time.Since(start).Seconds())
+	if r.store != nil && (r.opts.Keep || !r.tempDir) {
+		// The server's final store, as the simulation's Keep writes it.
+		dst := filepath.Join(r.dir, "store")
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return nil, fmt.Errorf("realdovecot: %w", err)
+		}
+		if err := r.store.WriteTo(dst); err != nil {
+			return nil, fmt.Errorf("realdovecot: keep store: %w", err)
+		}
 	}
 	r.finish(len(ops))
 	r.res.WallSeconds = time.Since(start).Seconds()
@@ -264,6 +295,31 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		r.res.WorkDir = r.dir
 	}
 	return r.res, nil
+}
+
+// subCounts returns c - base, leaving out zeros.
+func subCounts(c, base map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range c {
+		if n -= base[k]; n != 0 {
+			out[k] = n
+		}
+	}
+	return out
+}
+
+// stopAll stops instances in parallel (each master takes about a second
+// to shut down).
+func stopAll(insts []*Instance) {
+	var wg sync.WaitGroup
+	for _, in := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in.Stop()
+		}()
+	}
+	wg.Wait()
 }
 
 func (r *run) hostNames() []string {

@@ -16,14 +16,19 @@ import (
 // Store is an in-process simulated NFS server running in wall-clock time:
 // server timestamps are the machine's time.
 type Store struct {
-	srv *nfsserver.Server
+	fsys *simfs.FS
+	srv  *nfsserver.Server
 }
 
 // NewStore starts an empty in-process server.
 func NewStore() *Store {
 	fsys := simfs.New(simfs.Options{Now: time.Now})
-	return &Store{srv: nfsserver.New(fsys, nfsserver.Options{})}
+	return &Store{fsys: fsys, srv: nfsserver.New(fsys, nfsserver.Options{})}
 }
+
+// WriteTo copies what the server holds to dir as an ordinary tree (the
+// server's view: data still in a client's write-back cache is not there).
+func (s *Store) WriteTo(dir string) error { return s.fsys.WriteTo(dir) }
 
 // Server is the NFS server (for Stats, or Serve on a TCP listener).
 func (s *Store) Server() *nfsserver.Server { return s.srv }
@@ -73,7 +78,10 @@ func MountView(cfg ViewConfig) (*HostView, error) {
 	}
 	h := &HostView{Host: cfg.Host, ser: fuseview.NewSerial()}
 	h.ser.Do(func() {
-		h.mount, err = nfsclient.Dial(conn, nfsclient.Config{Host: cfg.Host, Export: cfg.Export, Options: opts, Clock: h.ser})
+		// The view silly-renames itself (fuseview/silly.go): it sees the
+		// kernel's opens, whose releases arrive after the unlink.
+		h.mount, err = nfsclient.Dial(conn, nfsclient.Config{Host: cfg.Host, Export: cfg.Export, Options: opts,
+			Clock: h.ser, NoSillyRename: true})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("realdovecot: view %s: %w", cfg.Host, err)

@@ -52,13 +52,19 @@ func (f *dovecotFlags) scenario(name string) (scenarios.Scenario, error) {
 	if err != nil {
 		return sc, err
 	}
+	sc = f.override(sc)
+	return sc, realdovecot.Runnable(sc)
+}
+
+// override applies --format and --mount.
+func (f *dovecotFlags) override(sc scenarios.Scenario) scenarios.Scenario {
 	if f.format != "" {
 		sc.Format = f.format
 	}
 	if f.mount != "" {
 		sc.Mount = f.mount
 	}
-	return sc, realdovecot.Runnable(sc)
+	return sc
 }
 
 func (f *dovecotFlags) options(i int, progress io.Writer) realdovecot.Options {
@@ -157,25 +163,8 @@ func verdictsOf(results []*realdovecot.Result) []check.Verdict {
 	return v
 }
 
-// distribution renders verdict counts in severity order: "CLEAN 3/5, ...".
-func distribution(vs []check.Verdict) string {
-	s := ""
-	for _, v := range []check.Verdict{check.Clean, check.SelfHealed, check.Corrupted, check.Unknown} {
-		n := 0
-		for _, x := range vs {
-			if x == v {
-				n++
-			}
-		}
-		if n > 0 {
-			if s != "" {
-				s += ", "
-			}
-			s += fmt.Sprintf("%s %d/%d", v, n, len(vs))
-		}
-	}
-	return s
-}
+// distribution renders verdict counts in severity order.
+func distribution(vs []check.Verdict) string { return realdovecot.Distribution(vs) }
 
 func verdictExit(sc scenarios.Scenario, results []*realdovecot.Result) error {
 	for _, r := range results {

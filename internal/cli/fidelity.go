@@ -1,103 +1,95 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
-	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nfsmail/nfsmail/harness/check"
-	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/realdovecot"
 	"github.com/nfsmail/nfsmail/scenarios"
 )
 
 func newFidelityCmd() *cobra.Command {
 	var f dovecotFlags
+	var jsonOut string
 	cmd := &cobra.Command{
 		Use:   "fidelity [SCENARIO...]",
 		Short: "Compare simulated verdicts and costs with real Dovecot's, scenario by scenario",
-		Long: "For every catalog scenario real Dovecot can run (or those named), run it --runs times in the\n" +
-			"simulation (seeds seed..) and on real Dovecot, and print both verdict distributions and the\n" +
-			"NFS RPCs per LMTP delivery (from 20 sequential deliveries to one user on one host) side by\n" +
-			"side. The real tier runs in wall-clock time and is not deterministic.",
+		Long: "For every scenario real Dovecot can run (the runnable catalog scenarios plus the variants\n" +
+			"of realdovecot.FidelityScenarios), or those named, run it --runs times in the simulation and\n" +
+			"on real Dovecot (seeds seed..), both with the workload compressed into --wall, and measure the\n" +
+			"NFS RPCs per LMTP delivery (20 sequential deliveries to one user on one host) in both tiers.\n" +
+			"Prints a Markdown table (--json: one JSON array) with a 'where and why they differ' column.\n" +
+			"The real tier runs in wall-clock time and is not deterministic. Progress goes to stderr.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			names := args
-			if len(names) == 0 {
-				for _, sc := range scenarios.All() {
-					if realdovecot.Runnable(sc) == nil {
-						names = append(names, sc.Name)
-					}
-				}
+			list, err := fidelityScenarios(args, &f)
+			if err != nil {
+				return err
 			}
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%-22s %-7s %-34s %-34s %s\n", "scenario", "format", "simulated", "real dovecot", "rpcs/delivery sim | real")
-			for _, name := range names {
-				if err := fidelityOne(cmd, out, name, &f); err != nil {
+			var rows []*realdovecot.Fidelity
+			for _, sc := range list {
+				row, err := realdovecot.CompareFidelity(cmd.Context(), sc, realdovecot.FidelityOptions{
+					Runs: f.runs, Seed: f.seed, Wall: f.wall, Server: f.server, Progress: cmd.ErrOrStderr()})
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row)
+			}
+			if jsonOut != "" {
+				b, err := json.MarshalIndent(rows, "", "  ")
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
 					return err
 				}
 			}
-			return nil
+			out := cmd.OutOrStdout()
+			if f.asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			}
+			return realdovecot.WriteFidelityMarkdown(out, rows)
 		},
 	}
 	f.register(cmd)
-	f.wall = 20 * time.Second
-	cmd.Flags().Lookup("wall").DefValue = "20s"
+	cmd.Flags().StringVar(&jsonOut, "json-out", "", "also write the rows as JSON to `FILE`")
+	f.runs, f.wall = 3, 5*time.Second
+	cmd.Flags().Lookup("runs").DefValue = "3"
+	cmd.Flags().Lookup("wall").DefValue = "5s"
 	return cmd
 }
 
-func fidelityOne(cmd *cobra.Command, out io.Writer, name string, f *dovecotFlags) error {
-	sc, err := f.scenario(name)
-	if err != nil {
-		return err
+// fidelityScenarios resolves names (catalog scenarios or the variants'
+// names), or every scenario of realdovecot.FidelityScenarios.
+func fidelityScenarios(names []string, f *dovecotFlags) ([]scenarios.Scenario, error) {
+	all := realdovecot.FidelityScenarios()
+	if len(names) == 0 {
+		for i := range all {
+			all[i] = f.override(all[i])
+		}
+		return all, nil
 	}
-	var simV, realV []check.Verdict
-	simOK := sc.Validate() == nil // the simulation may not model the format yet
-	for i := range f.runs {
-		if simOK {
-			res, err := scenarios.Run(sc, scenarios.Options{Seed: f.seed + uint64(i)})
-			if err != nil {
-				return fmt.Errorf("fidelity %s: simulation: %w", name, err)
+	var out []scenarios.Scenario
+	for _, name := range names {
+		sc, err := scenarios.Lookup(name)
+		for _, v := range all {
+			if v.Name == name {
+				sc, err = v, nil
 			}
-			simV = append(simV, res.Verdict)
 		}
-		rr, err := realdovecot.Run(cmd.Context(), sc, f.options(i, nil))
 		if err != nil {
-			return fmt.Errorf("fidelity %s: real: %w", name, err)
+			return nil, err
 		}
-		realV = append(realV, rr.Verdict)
-	}
-	simCost, realCost, err := deliveryCost(cmd, sc, f, simOK)
-	if err != nil {
-		return err
-	}
-	simD := distribution(simV)
-	if !simOK {
-		simD = "n/a (format not simulated)"
-	}
-	fmt.Fprintf(out, "%-22s %-7s %-34s %-34s %.1f | %.1f\n", sc.Name, sc.Format, simD, distribution(realV), simCost, realCost)
-	return nil
-}
-
-// deliveryCost measures RPCs per LMTP delivery in both tiers: 20
-// deliveries to one user on one host, one after another.
-func deliveryCost(cmd *cobra.Command, sc scenarios.Scenario, f *dovecotFlags, simOK bool) (float64, float64, error) {
-	const n = 20
-	sc.Name += "-deliveries"
-	sc.Hosts, sc.Routing, sc.Skew = 1, "director", nil
-	sc.Workload = mailgen.Spec{Users: 1, Deliveries: n, Duration: time.Minute}
-	simCost := 0.0
-	if simOK {
-		sim, err := scenarios.Run(sc, scenarios.Options{Seed: f.seed})
-		if err != nil {
-			return 0, 0, fmt.Errorf("fidelity %s: simulation: %w", sc.Name, err)
+		sc = f.override(sc)
+		if err := realdovecot.Runnable(sc); err != nil {
+			return nil, fmt.Errorf("fidelity: %w", err)
 		}
-		simCost = float64(sim.RPCs) / n
+		out = append(out, sc)
 	}
-	real, err := realdovecot.Run(cmd.Context(), sc, realdovecot.Options{Seed: f.seed, Wall: 4 * time.Second, Server: f.server})
-	if err != nil {
-		return 0, 0, fmt.Errorf("fidelity %s: real: %w", sc.Name, err)
-	}
-	return simCost, float64(real.RPCs) / float64(max(real.Deliveries, 1)), nil
+	return out, nil
 }

@@ -16,6 +16,9 @@ var ErrNotLocked = errors.New("index: sync already ended")
 type Sync struct {
 	ix   *Index
 	done bool
+	// request: a transaction committed outside a sync (Index.Commit),
+	// written as given; a sync's own changes are always EXTERNAL.
+	request bool
 }
 
 // Begin takes the sync lock: lock the head log by lock_method, follow a
@@ -42,7 +45,10 @@ func (ix *Index) Begin() (*Sync, error) {
 func (s *Sync) Map() *Map { return s.ix.m }
 
 // Commit appends c as one transaction (when not empty), applies it, maybe
-// rotates the log and rewrites dovecot.index, and unlocks.
+// rotates the log and rewrites dovecot.index, and unlocks. The changes of
+// a sync describe what the backend already did, so they are written
+// EXTERNAL (mail_index_sync_commit's transaction) and followed by the
+// log_file_tail_offset update Dovecot appends to a sync transaction.
 func (s *Sync) Commit(c Changes) error {
 	if s.done {
 		return ErrNotLocked
@@ -50,8 +56,11 @@ func (s *Sync) Commit(c Changes) error {
 	s.done = true
 	ix := s.ix
 	defer ix.unlockLog(ix.head)
+	if !s.request {
+		c.External = true
+	}
 	if !c.Empty() {
-		if err := ix.appendTx(&c); err != nil {
+		if err := ix.appendTx(&c, !s.request); err != nil {
 			return fmt.Errorf("index: commit %s: %w", ix.path, err)
 		}
 	}
@@ -80,12 +89,16 @@ func (s *Sync) Rollback() {
 }
 
 // Commit is a transaction outside a sync: lock, read to the end, append
-// c, unlock (mail_index_transaction_commit).
+// c, unlock (mail_index_transaction_commit). c is written as given: without
+// External, its expunges are requests the next sync carries out in the
+// backend (Dovecot applies them to the map only once an EXTERNAL expunge
+// follows), while appends and flag changes apply at once.
 func (ix *Index) Commit(c Changes) error {
 	s, err := ix.Begin()
 	if err != nil {
 		return err
 	}
+	s.request = true
 	return s.Commit(c)
 }
 
@@ -93,9 +106,13 @@ func (ix *Index) Commit(c Changes) error {
 // (mail_transaction_log_append): the O_APPEND write lands wherever this
 // host believes the end is. Bytes past the last complete transaction are
 // truncated first. fdatasync follows mail_fsync and the fsync mask.
-func (ix *Index) appendTx(c *Changes) error {
+func (ix *Index) appendTx(c *Changes, sync bool) error {
 	h := ix.head
 	data := c.Encode()
+	if sync {
+		end := h.syncOffset + int64(len(data)) + tailUpdateSize
+		data = append(data, tailUpdate(uint32(end))...)
+	}
 	if int64(len(h.data)) > h.syncOffset {
 		if err := h.f.Truncate(h.syncOffset); err != nil {
 			ix.errorf("ftruncate() failed with file %s: %s", h.path, mailstore.Strerror(err))

@@ -5,10 +5,16 @@
 // mailbox's index, the mailbox list index (dovecot.list.index) and, later,
 // mdbox's map index.
 //
-// The formats are Dovecot's on x86: the 120-byte mail_index_header and
-// 8-byte records; the 40-byte log header; transactions framed by a
-// BOUNDARY record, each record's size in the 7-bit self-describing
-// encoding so that zero-filled tails read as "not yet written".
+// The formats are Dovecot's on x86, and Dovecot 2.3.19 reads what this
+// package writes (realdovecot's TestRealIMAPReadsSimulatedStores): the
+// 120-byte mail_index_header and 8-byte records; the 40-byte log header;
+// transactions of two or more records framed by a BOUNDARY record (always
+// flagged EXTERNAL), each record's size in the 7-bit self-describing
+// encoding stored big-endian, so that zero-filled tails read as "not yet
+// written". A sync's changes (Sync.Commit) are EXTERNAL — the backend
+// already has them — and end with the log_file_tail_offset header update
+// Dovecot appends to sync transactions; Index.Commit writes changes as
+// given, and a non-external expunge is only a request (not applied).
 //
 // Writers lock the head log by lock_method (fcntl/flock through vfs.Lock,
 // or the dotlock "<log>.lock"; 180 s), read it to the end, append one
@@ -53,7 +59,8 @@
 // (e.g. "Append with UID %d, but next_uid = %d"), "duplicate transaction
 // log sequence", "was recreated while we had it locked - locking is
 // broken", "Corrupted index file", lock timeouts. Not modelled: extensions
-// (keywords, modseq, cache offsets, maildir/dbox headers), the
+// (keywords, modseq, cache offsets, maildir/dbox headers — without
+// "dbox-hdr" real Dovecot rebuilds an sdbox index it opens), the
 // dovecot.index.cache file, moving the index to memory after a write
 // error (the error is returned instead), .log.2 expiry and views.
 package index

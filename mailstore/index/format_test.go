@@ -77,6 +77,12 @@ func TestChangesRoundTrip(t *testing.T) {
 	if total := uint32(b[8]) | uint32(b[9])<<8; int(total) != len(b) {
 		t.Errorf("boundary says %d bytes, transaction has %d", total, len(b))
 	}
+	// Dovecot 2.3.19 reads the size word big-endian
+	// (mail_index_uint32_to_offset ends in cpu32_to_be), and flags every
+	// boundary EXTERNAL.
+	if !bytes.Equal(b[:8], []byte{0x80, 0x80, 0x80, 0x83, 0x00, 0x00, 0x08, 0x10}) {
+		t.Errorf("boundary record header % x, want 80 80 80 83 00 00 08 10", b[:8])
+	}
 	got, err := index.DecodeChanges(b)
 	if err != nil {
 		t.Fatal(err)
@@ -97,5 +103,24 @@ func TestFlagsMapping(t *testing.T) {
 	}
 	if index.ToMail(mailstore.Seen) != 0x08 || index.ToMail(mailstore.Answered) != 0x01 {
 		t.Error("bits differ from enum mail_flags")
+	}
+}
+
+// A single-record transaction is written without a boundary, as
+// mail_transaction_log_append_locked drops it for 0-1 changes; the bytes
+// are what Dovecot 2.3.19 writes for an external append of UID 7 (Seen).
+func TestSingleRecordHasNoBoundary(t *testing.T) {
+	c := index.Changes{Appends: []index.Record{{UID: 7, Flags: index.ToMail(mailstore.Seen)}}, External: true}
+	want := []byte{0x80, 0x80, 0x80, 0x84, 0x02, 0x00, 0x00, 0x10, 7, 0, 0, 0, 0x08, 0, 0, 0}
+	if got := c.Encode(); !bytes.Equal(got, want) {
+		t.Errorf("Encode = % x\nwant     % x", got, want)
+	}
+	got, err := index.DecodeChanges(want)
+	if err != nil || !got.External || len(got.Appends) != 1 || got.Appends[0].UID != 7 {
+		t.Errorf("DecodeChanges = %+v, %v", got, err)
+	}
+	c.External = false
+	if got, _ := index.DecodeChanges(c.Encode()); got.External {
+		t.Error("a non-external record decoded as external")
 	}
 }

@@ -173,3 +173,33 @@ func TestNFSIndexConfigCheck(t *testing.T) {
 }
 
 func recordUID(uid uint32) index.Record { return index.Record{UID: mailstore.UID(uid)} }
+
+// A sync's commit is EXTERNAL and ends with the tail-offset update, so a
+// reader (Dovecot's too) applies it and knows the backend has it; an
+// expunge committed outside a sync without External is only a request.
+func TestSyncCommitsAreExternal(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 2)
+	data, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// header, then the append of two UIDs (24 bytes) and the tail update
+	// (16 bytes), both flagged EXTERNAL (0x10000000).
+	rec := data[index.LogHeaderSize:]
+	if len(rec) != 40 || rec[7]&0x10 == 0 || rec[24+7]&0x10 == 0 {
+		t.Fatalf("log records % x", rec)
+	}
+	if tail := uint32(rec[36]) | uint32(rec[37])<<8; int(tail) != len(data) {
+		t.Errorf("tail offset %d, log is %d bytes", tail, len(data))
+	}
+	if err := a.Commit(index.Changes{Expunges: []index.Expunge{{UID: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := uids(a.Map()); len(got) != 2 {
+		t.Errorf("an expunge request was applied: %v", got)
+	}
+	noLog(t, log)
+}

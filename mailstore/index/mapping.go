@@ -60,6 +60,9 @@ func (m *Map) apply(c *Changes) []error {
 		}
 	}
 	for _, e := range c.Expunges {
+		if !c.External {
+			continue // only a request for the backend (mail-index-sync-update.c)
+		}
 		if i, ok := m.Find(e.UID); ok {
 			m.Recs = slices.Delete(m.Recs, i, i+1)
 		}

@@ -84,21 +84,28 @@ func (c *Changes) types() TxType {
 	return t
 }
 
-// Encode frames c as Dovecot writes one transaction: a BOUNDARY record
-// with the total size, then one record per change type, each with the
-// 7-bit size encoding and data padded to 4 bytes.
+// Encode frames c as Dovecot writes one transaction
+// (mail_transaction_log_append_locked): a BOUNDARY record (always flagged
+// EXTERNAL) giving the total size, then one record per change type, each
+// size in the 7-bit encoding stored big-endian and data padded to 4
+// bytes. A transaction of a single record is written without the boundary.
 func (c *Changes) Encode() []byte {
 	ext := TxType(0)
 	if c.External {
 		ext = TxExternal
 	}
 	var body []byte
+	n := 0
+	add := func(typ TxType, d []byte) {
+		body = appendRecord(body, typ|ext, d)
+		n++
+	}
 	if len(c.Appends) > 0 {
 		d := make([]byte, RecordSize*len(c.Appends))
 		for i, r := range c.Appends {
 			putRecord(d[i*RecordSize:], r)
 		}
-		body = appendRecord(body, TxAppend|ext, d)
+		add(TxAppend, d)
 	}
 	if len(c.Flags) > 0 {
 		var d []byte
@@ -107,7 +114,7 @@ func (c *Changes) Encode() []byte {
 			d = binary.LittleEndian.AppendUint32(d, uint32(u.UID2))
 			d = append(d, u.Add, u.Remove, 0, 0)
 		}
-		body = appendRecord(body, TxFlagUpdate|ext, d)
+		add(TxFlagUpdate, d)
 	}
 	if len(c.Expunges) > 0 {
 		var d []byte
@@ -115,7 +122,7 @@ func (c *Changes) Encode() []byte {
 			d = binary.LittleEndian.AppendUint32(d, uint32(e.UID))
 			d = append(d, e.GUID[:]...)
 		}
-		body = appendRecord(body, TxExpungeGUID|TxExpungeProt|ext, d)
+		add(TxExpungeGUID|TxExpungeProt, d)
 	}
 	if len(c.Header) > 0 {
 		var d []byte
@@ -125,12 +132,29 @@ func (c *Changes) Encode() []byte {
 			d = append(d, h.Data...)
 			d = pad4(d)
 		}
-		body = appendRecord(body, TxHeaderUpdate|ext, d)
+		add(TxHeaderUpdate, d)
+	}
+	if n <= 1 {
+		return body
 	}
 	total := uint32(txHeaderSize + 4 + len(body))
-	out := appendRecord(nil, TxBoundary|ext, binary.LittleEndian.AppendUint32(nil, total))
+	out := appendRecord(nil, TxBoundary|TxExternal, binary.LittleEndian.AppendUint32(nil, total))
 	return append(out, body...)
 }
+
+// tailUpdate is the record a sync transaction ends with
+// (log_append_sync_offset_if_needed): an EXTERNAL header update setting
+// log_file_tail_offset to the end of the record itself, outside the
+// boundary.
+func tailUpdate(end uint32) []byte {
+	d := binary.LittleEndian.AppendUint16(nil, OffLogTailOffset)
+	d = binary.LittleEndian.AppendUint16(d, 4)
+	d = binary.LittleEndian.AppendUint32(d, end)
+	return appendRecord(nil, TxHeaderUpdate|TxExternal, d)
+}
+
+// tailUpdateSize is len(tailUpdate(x)).
+const tailUpdateSize = txHeaderSize + 8
 
 func pad4(b []byte) []byte {
 	for len(b)%4 != 0 {
@@ -141,7 +165,7 @@ func pad4(b []byte) []byte {
 
 func appendRecord(b []byte, typ TxType, data []byte) []byte {
 	data = pad4(data)
-	b = binary.LittleEndian.AppendUint32(b, EncodeSize(uint32(txHeaderSize+len(data))))
+	b = binary.BigEndian.AppendUint32(b, EncodeSize(uint32(txHeaderSize+len(data))))
 	b = binary.LittleEndian.AppendUint32(b, uint32(typ))
 	return append(b, data...)
 }
@@ -158,7 +182,7 @@ func splitRecord(b []byte) (size uint32, typ TxType) {
 	if len(b) < txHeaderSize {
 		return 0, 0
 	}
-	return DecodeSize(binary.LittleEndian.Uint32(b)), TxType(binary.LittleEndian.Uint32(b[4:]))
+	return DecodeSize(binary.BigEndian.Uint32(b)), TxType(binary.LittleEndian.Uint32(b[4:]))
 }
 
 // DecodeChanges parses the records of one transaction (as Encode wrote
@@ -182,8 +206,11 @@ func DecodeChanges(b []byte) (Changes, error) {
 func (c *Changes) add(r record) error {
 	le := binary.LittleEndian
 	d := r.data
-	c.External = c.External || r.typ&TxExternal != 0
-	switch t := r.typ & txTypeMask; {
+	t := r.typ & txTypeMask
+	if t != TxBoundary { // boundaries are always flagged EXTERNAL
+		c.External = c.External || r.typ&TxExternal != 0
+	}
+	switch {
 	case t == TxBoundary:
 	case t == TxAppend:
 		if len(d)%RecordSize != 0 {

@@ -202,6 +202,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 
 // Unlink removes name, or silly-renames it while this host has it open.
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	n.awaitRelease(n, name)
 	var err error
 	n.do(func() {
 		if cn := n.openChild(name); cn != nil {
@@ -216,9 +217,7 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 // Rmdir removes a directory; the kernel has already refused rmdir of a
 // non-directory (ENOTDIR), and unlink of a directory (EISDIR).
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
-	var err error
-	n.do(func() { err = n.v.fsys.Remove(n.child(name)) })
-	return n.v.errno(err)
+	return n.v.errno(n.rmdirWaitingForReleases(n.child(name)))
 }
 
 func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
@@ -229,6 +228,7 @@ func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbe
 	if !ok {
 		return syscall.EXDEV
 	}
+	np.awaitRelease(np, newName)
 	var err error
 	n.do(func() {
 		if cn := np.openChild(newName); cn != nil && cn != n.openChild(name) {

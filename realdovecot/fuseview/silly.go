@@ -3,6 +3,10 @@ package fuseview
 import (
 	"fmt"
 	"path"
+	"syscall"
+	"time"
+
+	"github.com/nfsmail/nfsmail/vfs"
 )
 
 // Silly rename, as the Linux NFS client does it (nfs_sillyrename): removing
@@ -33,6 +37,7 @@ func (n *node) sillyRename(p string, cn *node) error {
 		return err
 	}
 	cn.silly = append(cn.silly, silly)
+	n.v.sillyLive++
 	return nil
 }
 
@@ -45,6 +50,53 @@ func (n *node) closed() {
 	}
 	for _, s := range n.silly {
 		_ = n.v.fsys.Remove(s)
+		n.v.sillyLive--
 	}
 	n.silly = nil
+}
+
+// releaseWait bounds how long Rmdir waits for the kernel's RELEASE of
+// files it silly-renamed: close(2) returns before FUSE delivers RELEASE,
+// so a program that closes, unlinks and rmdirs would otherwise see
+// ENOTEMPTY where the kernel NFS client (whose close is synchronous) has
+// removed the silly name already.
+const releaseWait = 500 * time.Millisecond
+
+// rmdirWaitingForReleases removes dir, retrying an ENOTEMPTY while silly
+// names of this view are pending.
+func (n *node) rmdirWaitingForReleases(dir string) error {
+	deadline := time.Now().Add(releaseWait)
+	for {
+		var err error
+		pending := false
+		n.do(func() {
+			err = n.v.fsys.Remove(dir)
+			pending = n.v.sillyLive > 0
+		})
+		if err == nil || vfs.Errno(err) != syscall.ENOTEMPTY || !pending || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// pendingReleaseWait bounds how long Unlink and Rename wait for the
+// kernel's RELEASE of a file that looks open: close(2) returns before FUSE
+// delivers RELEASE, and the kernel NFS client (whose close is synchronous)
+// would not silly-rename a file the program has already closed. A file that
+// really is open is silly-renamed after the wait.
+const pendingReleaseWait = 20 * time.Millisecond
+
+// awaitRelease waits, outside the view's lock, until dir's child name no
+// longer looks open or pendingReleaseWait has passed.
+func (n *node) awaitRelease(dir *node, name string) {
+	deadline := time.Now().Add(pendingReleaseWait)
+	for {
+		open := false
+		n.do(func() { open = dir.openChild(name) != nil })
+		if !open || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -33,6 +33,8 @@ type View struct {
 	server *fuse.Server
 	root   *node
 	silly  uint32 // silly-rename sequence (under ser)
+	// sillyLive counts silly names not removed yet (under ser).
+	sillyLive int
 
 	ops, locks, rangeLocks, lockWaits, wouldBlock, errs atomic.Int64
 }

@@ -1,0 +1,152 @@
+package realdovecot
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
+
+// reason explains a sign seen in one tier only, by Dovecot's wording.
+type reason struct {
+	match string // substring of the normalised sign
+	why   string
+}
+
+// reasons are the known causes of signs one tier shows and the other
+// does not. Each was traced in a fidelity run (see the issue notes).
+var reasons = []reason{
+	{"corrupted cache", "dovecot.index.cache: real Dovecot caches message data there and reads another host's " +
+		"appends through a stale attribute cache; the engines write no cache file"},
+	{"cache", "dovecot.index.cache is not simulated"},
+	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
+	{"already exists, rebuilding", "two hosts took the same next_uid"},
+	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},
+	{"transaction log", "two hosts appending to dovecot.index.log without a common lock"},
+	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},
+	{"fscking", "index repaired after a log problem"},
+	{"reset, view is now inconsistent", "another host reset the index under an open session"},
+	{"lost uid", "an index record whose file another host removed"},
+	{"finding harness-error", "the real tier's audit failed (see the JSON op errors)"},
+	{"View is inconsistent", "index views are not simulated (IMAP session state)"},
+	{"finding temp-fail", "an operation failed in one tier only"},
+	{"Info", "an info line, not a finding"},
+}
+
+func why(sign string) string {
+	for _, r := range reasons {
+		if strings.Contains(sign, r.match) {
+			return r.why
+		}
+	}
+	return "not traced yet"
+}
+
+// rpcGap is how far the RPCs per delivery may differ before the cost
+// counts as a difference.
+const rpcGap = 0.25
+
+// explain lists where the tiers differ: verdicts, signs seen in one tier
+// only, and the cost of a delivery by procedure.
+func (f *Fidelity) explain() []string {
+	var out []string
+	if Distribution(f.Sim) != Distribution(f.Real) {
+		out = append(out, fmt.Sprintf("verdicts differ (simulated %s; real %s)", Distribution(f.Sim), Distribution(f.Real)))
+	}
+	out = append(out, onlyIn("real only", f.RealSigns, f.SimSigns)...)
+	out = append(out, onlyIn("simulated only", f.SimSigns, f.RealSigns)...)
+	if s, r := f.SimRPCsPerDelivery, f.RealRPCsPerDelivery; s > 0 && math.Abs(r/s-1) > rpcGap {
+		out = append(out, fmt.Sprintf("RPCs/delivery real %.1f vs simulated %.1f; per delivery %s", r, s,
+			procGaps(f.RealDeliveryRPCs, f.SimDeliveryRPCs, 4)))
+	}
+	if len(f.RealOnlyFiles) > 0 {
+		out = append(out, "files only real Dovecot writes: "+strings.Join(f.RealOnlyFiles, ", "))
+	}
+	if len(f.SimOnlyFiles) > 0 {
+		out = append(out, "files only the engines write: "+strings.Join(f.SimOnlyFiles, ", "))
+	}
+	if len(out) == 0 {
+		out = []string{"agree"}
+	}
+	return out
+}
+
+// onlyIn lists the signs of a that b never showed, with a reason each.
+func onlyIn(label string, a, b []Sign) []string {
+	seen := map[string]bool{}
+	for _, s := range b {
+		seen[s.Text] = true
+	}
+	var out []string
+	more := 0
+	for _, s := range a {
+		if seen[s.Text] || strings.HasPrefix(s.Text, "Info") {
+			continue
+		}
+		if len(out) == maxSigns {
+			more++
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s (%d run(s)): %q — %s", label, s.Runs, s.Text, why(s.Text)))
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("%s: %d more (see the JSON)", label, more))
+	}
+	return out
+}
+
+// maxSigns is how many one-tier signs the table names per tier.
+const maxSigns = 3
+
+// procGaps renders the n largest per-procedure differences, real - sim.
+func procGaps(real, sim map[string]float64, n int) string {
+	type gap struct {
+		proc string
+		d    float64
+	}
+	var gaps []gap
+	for _, p := range slices.Sorted(maps.Keys(union(real, sim))) {
+		if d := real[p] - sim[p]; math.Abs(d) >= 0.5 {
+			gaps = append(gaps, gap{p, d})
+		}
+	}
+	slices.SortStableFunc(gaps, func(a, b gap) int { return cmp.Compare(math.Abs(b.d), math.Abs(a.d)) })
+	var parts []string
+	for _, g := range gaps[:min(n, len(gaps))] {
+		parts = append(parts, fmt.Sprintf("%s %+.1f", g.proc, g.d))
+	}
+	if len(parts) == 0 {
+		return "no procedure differs by 0.5 or more"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func union(a, b map[string]float64) map[string]float64 {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
+}
+
+// WriteFidelityMarkdown renders rows as a Markdown table.
+func WriteFidelityMarkdown(w io.Writer, rows []*Fidelity) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| scenario | format | mount | runs | simulated | real Dovecot | RPCs/delivery sim | real | where and why they differ |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|\n")
+	for _, f := range rows {
+		mount := f.Mount
+		if mount == "" {
+			mount = "defaults"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %.1f | %.1f | %s |\n", f.Scenario, f.Format, mount, f.Runs,
+			Distribution(f.Sim), Distribution(f.Real), f.SimRPCsPerDelivery, f.RealRPCsPerDelivery,
+			strings.ReplaceAll(strings.Join(f.Differ, "; "), "|", `\|`))
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(&b, "\n%s. Workloads compressed into %.0f s.\n", rows[0].Note, rows[0].WorkloadSeconds)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

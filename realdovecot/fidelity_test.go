@@ -1,0 +1,57 @@
+package realdovecot
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/scenarios"
+)
+
+func TestNormalise(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Mailbox INBOX: Deleting corrupted cache: record points outside file",
+			"Deleting corrupted cache: record points outside file"},
+		{"sdbox /tmp/x/user01/mailboxes/INBOX/dbox-Mails: Rebuilding index", "sdbox … Rebuilding index"},
+		{"Append with UID 3, but next_uid = 4", "Append with UID N, but next_uid = N"},
+	}
+	for _, tc := range tests {
+		if got := normalise(tc.in); got != tc.want {
+			t.Errorf("normalise(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCompressKeepsTheSchedulesShape(t *testing.T) {
+	sc, err := scenarios.Lookup("maildir-random")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Compress(sc, sc.Workload.Duration/4)
+	if c.Workload.Duration != sc.Workload.Duration/4 || c.Workload.Idle != sc.Workload.Idle/4 {
+		t.Errorf("compressed %v/%v into %v/%v", sc.Workload.Duration, sc.Workload.Idle, c.Workload.Duration, c.Workload.Idle)
+	}
+}
+
+func TestExplainAndMarkdown(t *testing.T) {
+	f := &Fidelity{Scenario: "s", Format: "maildir", Runs: 2, Note: Note, WorkloadSeconds: 5,
+		Sim: []check.Verdict{check.Clean, check.Clean}, Real: []check.Verdict{check.Clean, check.SelfHealed},
+		RealSigns:          []Sign{{Text: "Error: Deleting corrupted cache: record points outside file", Runs: 1}},
+		SimRPCsPerDelivery: 10, RealRPCsPerDelivery: 20,
+		SimDeliveryRPCs: map[string]float64{"WRITE": 2}, RealDeliveryRPCs: map[string]float64{"WRITE": 9, "GETATTR": 3},
+		RealOnlyFiles: []string{"dovecot.index.cache"}}
+	f.Differ = f.explain()
+	got := strings.Join(f.Differ, "; ")
+	for _, want := range []string{"verdicts differ", "dovecot.index.cache: real Dovecot caches", "WRITE +7.0, GETATTR +3.0", "files only real Dovecot writes: dovecot.index.cache"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explain = %q, missing %q", got, want)
+		}
+	}
+	var b strings.Builder
+	if err := WriteFidelityMarkdown(&b, []*Fidelity{f}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| s | maildir | defaults | 2 | CLEAN 2/2 | CLEAN 1/2, SELF-HEALED 1/2 | 10.0 | 20.0 |") {
+		t.Errorf("markdown:\n%s", b.String())
+	}
+}
