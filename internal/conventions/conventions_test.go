@@ -126,6 +126,7 @@ var allowed = map[string][]string{
 	"realdovecot":          {"scenarios", "harness/...", "mailgen", "mailstore", "nfsserver/...", "vfs/...", "realdovecot/fuseview"},
 	"realdovecot/fuseview": {"vfs"},
 	"internal/cli":         {"assess", "scenarios", "study", "reports", "realdovecot", "reproduce", "harness/...", "nfsserver/...", "mailgen", "mailstore"},
+	"vfs/osfs":             {"vfs"},
 	"internal/conventions": {},
 	"cmd/nfsmail":          {"internal/cli"},
 }
