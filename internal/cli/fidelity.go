@@ -14,7 +14,7 @@ import (
 
 func newFidelityCmd() *cobra.Command {
 	var f dovecotFlags
-	var jsonOut string
+	var jsonOut, htmlOut string
 	cmd := &cobra.Command{
 		Use:   "fidelity [SCENARIO...]",
 		Short: "Compare simulated verdicts and costs with real Dovecot's, scenario by scenario",
@@ -47,6 +47,19 @@ func newFidelityCmd() *cobra.Command {
 					return err
 				}
 			}
+			if htmlOut != "" {
+				hf, err := os.Create(htmlOut)
+				if err != nil {
+					return err
+				}
+				if err := realdovecot.WriteFidelityHTML(hf, rows); err != nil {
+					hf.Close()
+					return err
+				}
+				if err := hf.Close(); err != nil {
+					return err
+				}
+			}
 			out := cmd.OutOrStdout()
 			if f.asJSON {
 				enc := json.NewEncoder(out)
@@ -58,6 +71,7 @@ func newFidelityCmd() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&jsonOut, "json-out", "", "also write the rows as JSON to `FILE`")
+	cmd.Flags().StringVar(&htmlOut, "html-out", "", "also write the table as one self-contained HTML page to `FILE`")
 	f.runs, f.wall = 3, 5*time.Second
 	cmd.Flags().Lookup("runs").DefValue = "3"
 	cmd.Flags().Lookup("wall").DefValue = "5s"
