@@ -67,22 +67,27 @@ type Spec struct {
 	Duration   time.Duration // operations start uniformly within it
 	Idle       time.Duration // mean think time between session commands
 	ClientIPs  int           // distinct client addresses per user
+	// Zipf, if above 1, spreads the Users×Deliveries deliveries and
+	// Users×Sessions sessions over the users by a Zipf law with this
+	// exponent (a few users get most of the mail), instead of evenly.
+	Zipf float64
 }
 
 // Generate returns the workload of spec, ordered by start time.
 func Generate(seed uint64, spec Spec) []Op {
 	r := sim.Stream(seed, "mailgen")
 	var ops []Op
+	deliveries, sessions := perUser(r, spec)
 	for u := range spec.Users {
 		user := fmt.Sprintf("user%02d", u+1)
-		for i := range spec.Deliveries {
+		for i := range deliveries[u] {
 			ops = append(ops, Op{
 				At: at(r, spec), User: user, Kind: Deliver, ClientIP: "192.0.2.25",
 				MessageID: fmt.Sprintf("<%s.%d.%x@mailgen.invalid>", user, i+1, r.Uint32()),
 				Size:      messageSize(r),
 			})
 		}
-		for range spec.Sessions {
+		for range sessions[u] {
 			ops = append(ops, Op{
 				At: at(r, spec), User: user, Kind: Session,
 				ClientIP: fmt.Sprintf("198.51.100.%d", 10+r.IntN(max(spec.ClientIPs, 1))),
@@ -92,6 +97,26 @@ func Generate(seed uint64, spec Spec) []Op {
 	}
 	slices.SortStableFunc(ops, func(a, b Op) int { return int(a.At - b.At) })
 	return ops
+}
+
+// perUser decides how many deliveries and sessions each user gets: the
+// same for all, or drawn by a Zipf law (Spec.Zipf).
+func perUser(r *rand.Rand, spec Spec) (deliveries, sessions []int) {
+	deliveries, sessions = make([]int, spec.Users), make([]int, spec.Users)
+	if spec.Zipf <= 1 || spec.Users < 2 {
+		for u := range spec.Users {
+			deliveries[u], sessions[u] = spec.Deliveries, spec.Sessions
+		}
+		return deliveries, sessions
+	}
+	z := rand.NewZipf(r, spec.Zipf, 1, uint64(spec.Users-1))
+	for range spec.Users * spec.Deliveries {
+		deliveries[z.Uint64()]++
+	}
+	for range spec.Users * spec.Sessions {
+		sessions[z.Uint64()]++
+	}
+	return deliveries, sessions
 }
 
 func at(r *rand.Rand, spec Spec) time.Duration {

@@ -78,3 +78,24 @@ func TestOpsFileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestZipfConcentratesMail(t *testing.T) {
+	z := spec
+	z.Users, z.Zipf = 10, 1.5
+	per := map[string]int{}
+	for _, op := range Generate(3, z) {
+		if op.Kind == Deliver {
+			per[op.User]++
+		}
+	}
+	if per["user01"] <= per["user10"]*3 || per["user01"]+per["user10"] == 0 {
+		t.Fatalf("Zipf 1.5 gave user01 %d deliveries and user10 %d", per["user01"], per["user10"])
+	}
+	total := 0
+	for _, n := range per {
+		total += n
+	}
+	if total != z.Users*z.Deliveries {
+		t.Fatalf("%d deliveries, want %d", total, z.Users*z.Deliveries)
+	}
+}

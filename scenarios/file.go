@@ -61,13 +61,14 @@ type fileEvent struct {
 }
 
 type fileWorkload struct {
-	Users      int    `toml:"users"`
-	Deliveries int    `toml:"deliveries"`
-	Sessions   int    `toml:"sessions"`
-	Commands   int    `toml:"commands"`
-	Duration   string `toml:"duration"`
-	Idle       string `toml:"idle"`
-	ClientIPs  int    `toml:"client_ips"`
+	Users      int     `toml:"users"`
+	Deliveries int     `toml:"deliveries"`
+	Sessions   int     `toml:"sessions"`
+	Commands   int     `toml:"commands"`
+	Duration   string  `toml:"duration"`
+	Idle       string  `toml:"idle"`
+	ClientIPs  int     `toml:"client_ips"`
+	Zipf       float64 `toml:"zipf"`
 }
 
 // Load reads a scenario file. Errors name the file and line.
@@ -164,7 +165,7 @@ func parseEvents(in []fileEvent, at func(string) string) ([]Event, error) {
 
 func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
 	s := mailgen.Spec{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
-		Commands: w.Commands, ClientIPs: w.ClientIPs}
+		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf}
 	for _, d := range []struct {
 		key string
 		val string
