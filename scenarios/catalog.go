@@ -132,6 +132,12 @@ var catalog = []Scenario{
 		Why: "quota-status opens the user's mailbox on whichever backend the MTA asks. Its sync takes the index " +
 			"lock like any other process, so with working NLM the model shows no damage; it costs RPCs.",
 		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: HotUser()},
+	{Name: "sdbox-director-crash-user-expire", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"director"},
+		Why: "backend1 crashes and the director keeps its users there until director_user_expire (15 min, the " +
+			"default) runs out: their deliveries and logins are refused meanwhile (temporary failures), and " +
+			"nothing is lost or corrupted, because no second backend touches their mail.",
+		Hosts: 2, Routing: "director", Events: crashFirst(2 * time.Second), DirectorUserExpire: 15 * time.Minute,
+		Settings: recommended(), Workload: BusyUsers()},
 	// mmap_disable.
 	{Name: "sdbox-random-mmap", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"mmap-disable"},
 		Disputed: true,

@@ -18,25 +18,34 @@ import (
 // that crashed, hiccup windows.
 type clusterState struct {
 	router  cluster.Router
-	down    map[int]bool
+	down    map[int]time.Duration // crashed hosts: when they went down
+	expire  time.Duration         // director_user_expire (0: users move at once)
 	hiccups []Event
 	r       *rand.Rand // hiccup choices and quota-status routing
 }
 
-// route picks the backend for op at virtual time now. A down host's users
-// go to the next host that is up (the director moves them); during a
-// hiccup each operation goes to the user's backend or the next one at random.
-func (c *clusterState) route(op mailgen.Op, now time.Duration, n int) int {
-	h := c.router.Route(op.User, op.ClientIP)
+// route picks the backend for op at virtual time now; unreachable means
+// the director still sends the user to a host that is down (its user entry
+// has not expired yet), so the client's connection fails. Once expired, a
+// down host's users go to the next host that is up. During a hiccup each
+// operation goes to the user's backend or the next one at random.
+func (c *clusterState) route(op mailgen.Op, now time.Duration, n int) (h int, unreachable bool) {
+	h = c.router.Route(op.User, op.ClientIP)
 	for _, e := range c.hiccups {
 		if now >= e.At && now < e.At+e.For && c.r.IntN(2) == 1 {
 			h = (h + 1) % n
 		}
 	}
-	for i := 0; i < n && c.down[h]; i++ {
+	if at, ok := c.down[h]; ok && now < at+c.expire {
+		return h, true
+	}
+	for i := 0; i < n; i++ {
+		if _, ok := c.down[h]; !ok {
+			break
+		}
 		h = (h + 1) % n
 	}
-	return h
+	return h, false
 }
 
 // launch starts the MTA-and-clients process: it waits for each operation's
@@ -51,9 +60,16 @@ func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
 			if op.Kind == mailgen.Deliver && r.sc.QuotaStatus {
 				r.quotaStatus(r.hosts[state.r.IntN(len(r.hosts))], i, op)
 			}
-			h := r.hosts[state.route(op, r.sched.Now(), len(r.hosts))]
-			if op.Kind == mailgen.Deliver && r.mx != nil {
+			hi, unreachable := state.route(op, r.sched.Now(), len(r.hosts))
+			h := r.hosts[hi]
+			switch {
+			case op.Kind == mailgen.Deliver && r.mx != nil:
 				h = r.mx
+			case unreachable:
+				r.res.OpsFailed++
+				r.model.Failed(op.User, string(op.Kind), fmt.Errorf("%s is down and the director still sends the user there", h.Name()),
+					r.ack("refused: %s %s, %s is down", op.Kind, op.User, h.Name()))
+				continue
 			}
 			r.spawn(h, i, op)
 		}
@@ -82,7 +98,7 @@ func (r *runner) apply(e Event, state *clusterState) {
 	case Crash:
 		r.sched.Tracef("event: crash %s", r.hosts[e.Host].Name())
 		r.hosts[e.Host].Crash()
-		state.down[e.Host] = true
+		state.down[e.Host] = r.sched.Now()
 	case Hiccup:
 		r.sched.Tracef("event: director hiccup for %v", e.For)
 	case ServerRestart:
@@ -144,7 +160,10 @@ func (r *runner) launchPurges(ops []mailgen.Op, state *clusterState) {
 		for t, n := r.sc.Purge.Every, 0; t <= end+r.sc.Purge.Every; t, n = t+r.sc.Purge.Every, n+1 {
 			p.Sleep(t - r.sched.Now())
 			for _, u := range users {
-				h := state.route(mailgen.Op{User: u}, r.sched.Now(), len(r.hosts))
+				h, unreachable := state.route(mailgen.Op{User: u}, r.sched.Now(), len(r.hosts))
+				if unreachable {
+					continue
+				}
 				if r.sc.Purge.Via == "any" {
 					h = state.r.IntN(len(r.hosts))
 				}

@@ -44,6 +44,7 @@ type fileScenario struct {
 	Events           []fileEvent      `toml:"event"`
 	Unmounted        *Unmounted       `toml:"unmounted"`
 	Purge            *filePurge       `toml:"purge"`
+	DirectorExpire   string           `toml:"director_user_expire"`
 }
 
 type filePurge struct {
@@ -105,6 +106,11 @@ func Parse(name string, data []byte) (Scenario, error) {
 	}
 	if sc.Events, err = parseEvents(f.Events, at); err != nil {
 		return Scenario{}, err
+	}
+	if f.DirectorExpire != "" {
+		if sc.DirectorUserExpire, err = time.ParseDuration(f.DirectorExpire); err != nil || sc.DirectorUserExpire < 0 {
+			return Scenario{}, fmt.Errorf("%s: director_user_expire %q is not a duration", at("director_user_expire"), f.DirectorExpire)
+		}
 	}
 	if f.Purge != nil {
 		every, err := time.ParseDuration(f.Purge.Every)

@@ -32,6 +32,9 @@ func Marshal(sc Scenario) ([]byte, error) {
 		}
 		f.Events = append(f.Events, fe)
 	}
+	if sc.DirectorUserExpire != 0 {
+		f.DirectorExpire = sc.DirectorUserExpire.String()
+	}
 	if sc.Purge != nil {
 		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via, AltMove: sc.Purge.AltMove}
 	}

@@ -208,7 +208,8 @@ func (r *runner) run() (*Result, error) {
 	if ops == nil {
 		ops = mailgen.Generate(r.opts.Seed, r.sc.Workload)
 	}
-	state := &clusterState{router: router, down: map[int]bool{}, r: sim.Stream(r.opts.Seed, "cluster")}
+	state := &clusterState{router: router, down: map[int]time.Duration{}, expire: r.sc.DirectorUserExpire,
+		r: sim.Stream(r.opts.Seed, "cluster")}
 	for _, e := range r.sc.Events {
 		if e.Kind == Hiccup {
 			state.hiccups = append(state.hiccups, e)

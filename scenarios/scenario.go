@@ -63,6 +63,10 @@ type Scenario struct {
 	// Purge, if set, runs `doveadm purge` (mdbox) for every user
 	// periodically.
 	Purge *Purge
+	// DirectorUserExpire is director_user_expire: after a backend goes
+	// down the director keeps sending its users there until their entries
+	// expire. 0 means they move at once (the host was removed or flushed).
+	DirectorUserExpire time.Duration
 	// MaxSteps bounds the run (0 = a default that fits the workload).
 	MaxSteps int
 }
