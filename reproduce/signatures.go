@@ -163,7 +163,7 @@ var Table = []Signature{
 		Pattern:    regexp.MustCompile(`^Timeout \(Ns\) while waiting for (?:dot)?lock for transaction log file`),
 		Mechanisms: []string{"a crashed host left its dotlock behind (lock_method=dotlock)", "a lock holder hung"}, Modelled: true,
 		Knobs:     knobs("lock_method=dotlock", "event=crash", "routing=director"),
-		Scenarios: []string{"sdbox-failover-fsync-always", "sdbox-failover-fsync-never"}},
+		Scenarios: []string{"sdbox-failover-fsync-always", "sdbox-failover-fsync-never", "sdbox-director-faults"}},
 	{Name: "uidlist-dotlock-overridden", Summary: "Maildir's dovecot-uidlist was rewritten by someone else while this process held its dotlock",
 		Pattern: regexp.MustCompile(`^Maildir uidlist dotlock overridden`), Formats: []string{"maildir"},
 		Mechanisms: []string{mechSkew, mechTwoHosts}, Modelled: true,
