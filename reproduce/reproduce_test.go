@@ -126,7 +126,7 @@ func TestWriteReplaysAndGeneratesAGoTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Reproduce(context.Background(), Request{Log: lg, Budget: 2 * time.Second, Try: []Knob{{"drc", "yes"}}})
+	rep, err := Reproduce(context.Background(), Request{Log: lg, Budget: 4 * time.Second, Try: []Knob{{"drc", "yes"}}})
 	if err != nil || !rep.Reproduced {
 		t.Fatalf("%v, reproduced %v", err, rep != nil && rep.Reproduced)
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestReproduceJSONHasTheDocumentedFields(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "case")
-	code, stdout, errs := run("reproduce", "../../reproduce/testdata/sdbox-collision.syslog", "--budget", "3s", "--out", out, "--json")
+	code, stdout, errs := run("reproduce", "../../reproduce/testdata/sdbox-collision.syslog", "--budget", "15s", "--out", out, "--json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
