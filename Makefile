@@ -9,13 +9,17 @@ build:
 	$(GO) build -o $(BIN) ./cmd/nfsmail
 
 # demo installs what is needed (system packages when root, Go modules),
-# lists the scenarios and runs the director scenario and a director-less one.
+# lists the scenarios, runs the director scenario (CLEAN) and a
+# director-less mdbox one that corrupts mail, and cuts that corruption down
+# to the operations that cause it.
 demo: deps build
 	$(BIN) scenarios
 	@echo
 	$(BIN) run maildir-director --seed $(SEED)
 	@echo
-	-$(BIN) run maildir-random --seed $(SEED)
+	$(BIN) run mdbox-random --seed 1
+	@echo
+	$(BIN) shrink mdbox-random --seed 1 --out bin/mdbox-random.ops
 
 test:
 	$(GO) vet ./...
