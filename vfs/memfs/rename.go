@@ -9,7 +9,8 @@ import (
 // Rename atomically replaces newname with oldname, with rename(2)'s rules:
 // a file may replace a file, a directory only an empty directory; renaming
 // a name onto another name of the same inode does nothing; a directory
-// cannot move below itself.
+// cannot move below itself, and nothing may replace one of its own
+// ancestors (vfs.ErrNotEmpty, as on Linux).
 func (f *FS) Rename(oldname, newname string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -66,6 +67,10 @@ func (f *FS) renameCheck(oldname, newname string) (odir *inode, obase string, nd
 	}
 	target := ndir.children[nbase]
 	switch {
+	case target != nil && target.isAncestorOf(odir):
+		// The target is the source's parent or above: Linux reports
+		// ENOTEMPTY before it compares types.
+		err = vfs.ErrNotEmpty
 	case target == nil || target == n:
 	case target.isDir() && !n.isDir():
 		err = vfs.ErrIsDir
