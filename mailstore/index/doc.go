@@ -58,9 +58,27 @@
 // corrupted", "Log synchronization error at seq=%d,offset=%d for %s: %s"
 // (e.g. "Append with UID %d, but next_uid = %d"), "duplicate transaction
 // log sequence", "was recreated while we had it locked - locking is
-// broken", "Corrupted index file", lock timeouts. Not modelled: extensions
-// (keywords, modseq, cache offsets, maildir/dbox headers — without
-// "dbox-hdr" real Dovecot rebuilds an sdbox index it opens), the
-// dovecot.index.cache file, moving the index to memory after a write
-// error (the error is returned instead), .log.2 expiry and views.
+// broken", "Corrupted index file", lock timeouts. Not modelled: the
+// extensions Dovecot itself keeps (keywords, modseq, cache offsets,
+// maildir's per-record data), the dovecot.index.cache file, moving the
+// index to memory after a write error (the error is returned instead),
+// .log.2 expiry and views.
+//
+// # Extensions
+//
+// Map.Register adds a named extension (header size, record size,
+// alignment) as mail_index_ext_register plus an intro does. dovecot.index
+// stores each after the base header as struct mail_index_ext_header, name
+// and header data, 64-bit aligned, and its record field after the 8-byte
+// uid/flags at the offset sync_ext_reorder chooses (largest alignment
+// first; Record.Ext holds the bytes after the base record). Map.Diff
+// writes EXT_INTRO (by name for a new extension, by map position for a
+// known one, flag NO_SHRINK), EXT_HDR_UPDATE (EXT_HDR_UPDATE32 past 64
+// KiB) before the appends and the intro again with EXT_REC_UPDATE after
+// them, in mail-index-transaction-export.c's order; readers apply
+// EXT_INTRO, EXT_RESET, EXT_HDR_UPDATE(32), EXT_REC_UPDATE and
+// EXT_ATOMIC_INC as mail-index-sync-ext.c does, with its errors ("Extension
+// introduction for unknown id %d", "Extension header update points
+// outside header size", "Extension record inc drops number below zero
+// ...") reported as log synchronization errors.
 package index

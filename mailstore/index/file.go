@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/vfs"
@@ -62,31 +63,49 @@ func parseIndex(data []byte) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Map{Hdr: h}
+	if int64(h.HeaderSize) > int64(len(data)) {
+		return nil, fmt.Errorf("Header size is larger than file (%d > %d)", h.HeaderSize, len(data))
+	}
+	exts, err := parseExts(h, data[:h.HeaderSize])
+	if err != nil {
+		return nil, err
+	}
+	m := &Map{Hdr: h, Exts: exts}
 	data = data[h.HeaderSize:]
 	if uint64(h.MessagesCount)*uint64(h.RecordSize) > uint64(len(data)) {
 		return nil, fmt.Errorf("messages_count too large (%d > %d)", h.MessagesCount, len(data)/int(h.RecordSize))
 	}
 	for i := range h.MessagesCount {
-		r := getRecord(data[i*h.RecordSize:])
+		rb := data[i*h.RecordSize : (i+1)*h.RecordSize]
+		r := getRecord(rb)
 		if r.UID == 0 || r.UID >= mailstore.UID(h.NextUID) || (i > 0 && r.UID <= m.Recs[i-1].UID) {
 			return nil, fmt.Errorf("Record UID order broken (uid=%d, next_uid=%d)", r.UID, h.NextUID)
 		}
+		if len(exts) > 0 && h.RecordSize > RecordSize {
+			r.Ext = slices.Clone(rb[RecordSize:])
+		}
 		m.Recs = append(m.Recs, r)
 	}
-	m.Hdr.HeaderSize, m.Hdr.BaseHeaderSize, m.Hdr.RecordSize = BaseHeaderSize, BaseHeaderSize, RecordSize
+	m.Hdr.HeaderSize, m.Hdr.BaseHeaderSize = BaseHeaderSize, BaseHeaderSize
+	if len(exts) == 0 {
+		m.Hdr.RecordSize = RecordSize
+	}
 	return m, nil
 }
 
 // Marshal encodes m as dovecot.index content.
 func (m *Map) Marshal() []byte {
 	h := m.Hdr
-	h.HeaderSize, h.BaseHeaderSize, h.RecordSize = BaseHeaderSize, BaseHeaderSize, RecordSize
+	h.BaseHeaderSize, h.RecordSize = BaseHeaderSize, uint32(RecordSize+m.extLen())
 	h.Flags &^= HdrCorrupted
-	out := h.Marshal()
-	rec := make([]byte, RecordSize)
+	out := m.marshalExts(nil)
+	h.HeaderSize = uint32(BaseHeaderSize + len(out))
+	out = append(h.Marshal(), out...)
+	rec := make([]byte, h.RecordSize)
 	for _, r := range m.Recs {
+		clear(rec)
 		putRecord(rec, r)
+		copy(rec[RecordSize:], r.Ext)
 		out = append(out, rec...)
 	}
 	return out

@@ -176,6 +176,9 @@ func FromMail(m uint8) mailstore.Flags {
 type Record struct {
 	UID   mailstore.UID
 	Flags uint8 // enum mail_flags bits
+	// Ext is the rest of the record (record_size-8 bytes: the extension
+	// fields; nil without any). Clone shares it: replace, never modify.
+	Ext []byte
 }
 
 func putRecord(b []byte, r Record) {

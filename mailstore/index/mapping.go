@@ -12,13 +12,19 @@ import (
 type Map struct {
 	Hdr  Header
 	Recs []Record
+	// Exts are the registered extensions, in dovecot.index order.
+	Exts []Ext
 }
 
 func newMap(indexID uint32) *Map { return &Map{Hdr: newHeader(indexID)} }
 
 // Clone returns an independent copy.
 func (m *Map) Clone() *Map {
-	return &Map{Hdr: m.Hdr, Recs: slices.Clone(m.Recs)}
+	c := &Map{Hdr: m.Hdr, Recs: slices.Clone(m.Recs), Exts: slices.Clone(m.Exts)}
+	for i := range c.Exts {
+		c.Exts[i].Hdr = slices.Clone(c.Exts[i].Hdr)
+	}
+	return c
 }
 
 // Find returns the position of uid.
@@ -41,12 +47,21 @@ func (m *Map) Lookup(uid mailstore.UID) (Record, bool) {
 // error" (the rest of the transaction is still applied).
 func (m *Map) apply(c *Changes) []error {
 	var errs []error
+	curs := make([]extCursor, len(c.Exts))
+	for i := range c.Exts {
+		cur, err := m.applyIntro(c.Exts[i].Intro)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		curs[i] = cur
+		errs = append(errs, m.applyExtHeads(cur, &c.Exts[i])...)
+	}
 	for _, r := range c.Appends {
 		if r.UID < mailstore.UID(m.Hdr.NextUID) {
 			errs = append(errs, fmt.Errorf("Append with UID %d, but next_uid = %d", r.UID, m.Hdr.NextUID))
 			continue
 		}
-		m.Recs = append(m.Recs, Record{UID: r.UID, Flags: r.Flags &^ MailDirty})
+		m.Recs = append(m.Recs, Record{UID: r.UID, Flags: r.Flags &^ MailDirty, Ext: m.zeroExt()})
 		m.Hdr.NextUID = uint32(r.UID) + 1
 	}
 	for _, u := range c.Flags {
@@ -58,6 +73,9 @@ func (m *Map) apply(c *Changes) []error {
 		for ; i < len(m.Recs) && m.Recs[i].UID <= u.UID2; i++ {
 			m.Recs[i].Flags = m.Recs[i].Flags&^u.Remove | u.Add
 		}
+	}
+	for i := range c.Exts {
+		errs = append(errs, m.applyExtRecs(curs[i], &c.Exts[i])...)
 	}
 	for _, e := range c.Expunges {
 		if !c.External {
@@ -142,5 +160,6 @@ func (m *Map) Diff(old *Map) Changes {
 	if m.Hdr.FirstRecentUID != old.Hdr.FirstRecentUID {
 		c.SetHeader32(OffFirstRecentUID, m.Hdr.FirstRecentUID)
 	}
+	c.Exts = m.diffExts(old)
 	return c
 }

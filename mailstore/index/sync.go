@@ -152,7 +152,14 @@ func (ix *Index) applyFrom(lf *logFile) {
 }
 
 func (ix *Index) applyTx(lf *logFile, tx []record) {
+	var ext extTx
 	for _, r := range tx {
+		if isExtType(r.typ & txTypeMask) {
+			for _, err := range ext.apply(ix.m, r) {
+				ix.syncError(lf, r.offset, err)
+			}
+			continue
+		}
 		var c Changes
 		if err := c.add(r); err != nil {
 			ix.syncError(lf, r.offset, err)
@@ -162,6 +169,43 @@ func (ix *Index) applyTx(lf *logFile, tx []record) {
 			ix.syncError(lf, r.offset, err)
 		}
 	}
+}
+
+// extTx applies a transaction's extension records one by one, in log
+// order, keeping the current extension the last intro chose.
+type extTx struct {
+	c   Changes
+	cur extCursor
+}
+
+func (x *extTx) apply(m *Map, r record) []error {
+	n := len(x.c.Exts)
+	var last ExtUpdate
+	if n > 0 {
+		last = x.c.Exts[n-1]
+	}
+	if err := x.c.add(r); err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for i := n; i < len(x.c.Exts); i++ { // new intros
+		cur, err := m.applyIntro(x.c.Exts[i].Intro)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		x.cur = cur
+	}
+	if len(x.c.Exts) > n || n == 0 {
+		return errs
+	}
+	e := x.c.Exts[n-1]
+	delta := ExtUpdate{Header: e.Header[len(last.Header):], Records: e.Records[len(last.Records):],
+		Incs: e.Incs[len(last.Incs):]}
+	if e.Reset != last.Reset {
+		delta.Reset = e.Reset
+	}
+	errs = append(errs, m.applyExtHeads(x.cur, &delta)...)
+	return append(errs, m.applyExtRecs(x.cur, &delta)...)
 }
 
 func (ix *Index) syncError(lf *logFile, off int64, err error) {

@@ -51,13 +51,15 @@ type Changes struct {
 	Flags    []FlagUpdate
 	Expunges []Expunge
 	Header   []HeaderUpdate
+	// Exts are extension changes (intros, header and record updates).
+	Exts []ExtUpdate
 	// External marks changes the backend already made (sync transactions).
 	External bool
 }
 
 // Empty reports whether c changes nothing.
 func (c *Changes) Empty() bool {
-	return len(c.Appends)+len(c.Flags)+len(c.Expunges)+len(c.Header) == 0
+	return len(c.Appends)+len(c.Flags)+len(c.Expunges)+len(c.Header)+len(c.Exts) == 0
 }
 
 // SetHeader32 queues a header update of one uint32 field.
@@ -100,6 +102,7 @@ func (c *Changes) Encode() []byte {
 		body = appendRecord(body, typ|ext, d)
 		n++
 	}
+	encodeExtHeads(c.Exts, add)
 	if len(c.Appends) > 0 {
 		d := make([]byte, RecordSize*len(c.Appends))
 		for i, r := range c.Appends {
@@ -116,6 +119,7 @@ func (c *Changes) Encode() []byte {
 		}
 		add(TxFlagUpdate, d)
 	}
+	encodeExtRecs(c.Exts, add)
 	if len(c.Expunges) > 0 {
 		var d []byte
 		for _, e := range c.Expunges {
@@ -212,6 +216,8 @@ func (c *Changes) add(r record) error {
 	}
 	switch {
 	case t == TxBoundary:
+	case isExtType(t):
+		return c.addExt(t, d)
 	case t == TxAppend:
 		if len(d)%RecordSize != 0 {
 			return fmt.Errorf("Invalid record size (type=0x%x)", uint32(t))

@@ -10,7 +10,11 @@
 // save fails — renames the temp file into place and commits the append
 // (the dbox fsync mask makes appends and expunges fdatasync the log with
 // mail_fsync=optimized). Expunge commits to the index, then unlinks the
-// file. Flags live only in the index.
+// file. Flags live only in the index. Creating the mailbox (its first
+// save or sync) registers Dovecot's "dbox-hdr" index header extension
+// (struct sdbox_index_header: rebuild_count, a mailbox GUID, flags), which
+// real Dovecot requires before it trusts the index; a rebuild keeps the
+// GUID and increments rebuild_count.
 //
 // # Usage
 //
@@ -21,7 +25,8 @@
 // # Determinism
 //
 // File names, create stamps and uidvalidity come from env.Clock, GUIDs
-// from env.Rand (a counter when nil).
+// from env.Rand (a counter when nil); the mailbox GUID is a hash of the
+// directory, host, PID and clock, so it draws nothing from env.Rand.
 //
 // # Faults
 //

@@ -17,7 +17,8 @@ func (mb *Mailbox) rebuild() error {
 		return err
 	}
 	old := s.Map()
-	if mb.corrupted || old.Hdr.UIDValidity != 0 {
+	rebuilding := mb.corrupted || old.Hdr.UIDValidity != 0
+	if rebuilding {
 		mb.env.Logf(mailstore.Warning, "sdbox %s: Rebuilding index", mb.dir)
 	}
 	uids, err := mb.listUIDs()
@@ -37,6 +38,10 @@ func (mb *Mailbox) rebuild() error {
 	}
 	if m.Hdr.UIDValidity == 0 {
 		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	if err := mb.fillHeader(m, rebuilding); err != nil {
+		s.Rollback()
+		return err
 	}
 	clear(mb.info)
 	mb.corrupted = false

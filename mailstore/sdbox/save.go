@@ -68,8 +68,12 @@ func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
 		return 0, err
 	}
 	m := s.Map().Clone()
-	if m.Hdr.UIDValidity == 0 {
+	if m.Hdr.UIDValidity == 0 { // creating the mailbox (sdbox_mailbox_create_indexes)
 		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+		if err := mb.fillHeader(m, false); err != nil {
+			s.Rollback()
+			return 0, err
+		}
 	}
 	uid := m.Hdr.NextUID
 	path := mb.path(uid)

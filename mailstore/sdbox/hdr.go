@@ -1,0 +1,56 @@
+package sdbox
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/nfsmail/nfsmail/mailstore/index"
+)
+
+// The "dbox-hdr" header extension (struct sdbox_index_header in
+// sdbox-storage.h): rebuild_count u32, mailbox_guid [16]byte, flags u8
+// (enum dbox_index_header_flags) and 3 bytes of padding. Dovecot
+// registers it with no record part; sdbox_read_header treats an index
+// without it, or with an empty mailbox GUID, as corrupted and rebuilds.
+const (
+	hdrExtName = "dbox-hdr"
+	hdrExtSize = 24
+)
+
+// fillHeader is sdbox_update_header at creation and the header part of
+// sdbox_sync_index_rebuild: register dbox-hdr, keep its mailbox GUID
+// (generating one when empty) and, for a rebuild, count it.
+func (mb *Mailbox) fillHeader(m *index.Map, rebuilt bool) error {
+	if err := m.Register(hdrExtName, hdrExtSize, 0, 0); err != nil {
+		return fmt.Errorf("sdbox: %s: %w", hdrExtName, err)
+	}
+	h, _ := m.ExtHeader(hdrExtName)
+	hdr := make([]byte, hdrExtSize)
+	copy(hdr, h)
+	if isZero(hdr[4:20]) {
+		copy(hdr[4:20], mb.newMailboxGUID())
+	}
+	if rebuilt {
+		n := binary.LittleEndian.Uint32(hdr) + 1
+		binary.LittleEndian.PutUint32(hdr, max(n, 1))
+	}
+	return m.SetExtHeader(hdrExtName, 0, hdr)
+}
+
+// newMailboxGUID is guid_128_generate made deterministic: a hash of what
+// names this process and instant, so no random stream shifts.
+func (mb *Mailbox) newMailboxGUID() []byte {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%d", mb.dir, mb.env.Hostname, mb.env.PID,
+		mb.env.Clock.Now().UnixNano()))
+	return sum[:16]
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
