@@ -28,9 +28,11 @@ func (ix *Index) logDotlockSettings(suffix string) dotlock.Settings {
 
 // createLog writes a new head log under the ".newlock" dotlock and renames
 // it into place (mail_transaction_log_create). prev is the head being
-// rotated (nil: a first or reset log). When another process already
-// replaced the head meanwhile, its log is used instead.
-func (ix *Index) createLog(indexID uint32, prev *logFile) (*logFile, error) {
+// replaced (nil: none could be opened); rotate chains the new log to it,
+// otherwise it is a reset that starts afresh at the next sequence. When
+// another process already replaced the head meanwhile, its log is used
+// instead.
+func (ix *Index) createLog(indexID uint32, prev *logFile, rotate bool) (*logFile, error) {
 	path := ix.logPath()
 	l, err := dotlock.Create(ix.env, path, ix.logDotlockSettings(".newlock"), 0)
 	if err != nil {
@@ -50,7 +52,7 @@ func (ix *Index) createLog(indexID uint32, prev *logFile) (*logFile, error) {
 	}
 	h := LogHeader{Major: LogMajor, Minor: LogMinor, HdrSize: LogHeaderSize, IndexID: indexID,
 		FileSeq: 1, CreateStamp: uint32(now), InitialModseq: 1, CompatFlags: compatLittleEndian}
-	if prev != nil {
+	if rotate {
 		h.FileSeq, h.PrevFileSeq, h.PrevFileOffset = prev.hdr.FileSeq+1, prev.hdr.FileSeq, uint32(prev.syncOffset)
 		ix.linkLog2(path)
 	} else if old, err := vfs.ReadFile(ix.env.FS, path); err == nil {
@@ -65,7 +67,8 @@ func (ix *Index) createLog(indexID uint32, prev *logFile) (*logFile, error) {
 }
 
 // recreatedMeanwhile reopens the head if, once we hold .newlock, it is no
-// longer the one we meant to replace (someone else created or rotated it).
+// longer the one we meant to replace (someone else created, rotated or
+// reset it). With no prev, any valid log will do.
 func (ix *Index) recreatedMeanwhile(path string, prev *logFile) *logFile {
 	if ix.env.Settings.MailNFSIndex {
 		ix.flushAttrCache(path)
@@ -119,7 +122,7 @@ func (ix *Index) wantRotate() bool {
 // lock to it.
 func (ix *Index) rotate() error {
 	old := ix.head
-	lf, err := ix.createLog(old.hdr.IndexID, old)
+	lf, err := ix.createLog(old.hdr.IndexID, old, true)
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (ix *Index) openFiles() error {
 		if m != nil {
 			id = m.Hdr.IndexID
 		}
-		head, err = ix.createLog(id, nil)
+		head, err = ix.createLog(id, nil, false)
 	}
 	if err != nil {
 		return err

@@ -203,3 +203,38 @@ func TestSyncCommitsAreExternal(t *testing.T) {
 	}
 	noLog(t, log)
 }
+
+// A reset (a rebuild's mail_index_reset) must start a new log: a process
+// opening afterwards, or one that was already open, sees exactly the reset
+// map and does not replay the old log's appends onto it.
+func TestResetStartsANewLog(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	b := open(t, w.env(2, log, nil))
+	appendUIDs(t, a, 3)
+	if err := b.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Map().Clone()
+	m.Recs = m.Recs[:1] // the rebuild found only UID 1
+	m.Hdr.NextUID = 5
+	if err := s.Reset(m); err != nil {
+		t.Fatal(err)
+	}
+	appendUIDs(t, a, 1) // UID 5 after the reset
+	c := open(t, w.env(3, log, nil))
+	if err := b.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	for name, ix := range map[string]*index.Index{"fresh open": c, "existing reader": b} {
+		if got := uids(ix.Map()); len(got) != 2 || got[0] != 1 || got[1] != 5 || ix.Map().Hdr.NextUID != 6 {
+			t.Errorf("%s sees UIDs %v, next_uid %d; want [1 5], 6", name, got, ix.Map().Hdr.NextUID)
+		}
+	}
+	noLog(t, log)
+}

@@ -46,7 +46,7 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	old := ix.head
 	lf, err := ix.openLog(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
-		lf, err = ix.createLog(old.hdr.IndexID, nil)
+		lf, err = ix.createLog(old.hdr.IndexID, nil, false)
 	}
 	if err != nil {
 		return false, err
@@ -119,7 +119,7 @@ func (ix *Index) syncMap() error {
 // and has dovecot.index rewritten from the map (the fsck path).
 func (ix *Index) resetLog() error {
 	old := ix.head
-	lf, err := ix.createLog(old.hdr.IndexID, nil)
+	lf, err := ix.createLog(old.hdr.IndexID, old, false)
 	if err != nil {
 		return err
 	}
