@@ -24,7 +24,6 @@ func TestMeasureRoundTrips(t *testing.T) {
 	}{
 		{"sdbox-random-nolock", "sdbox-uid-file-collision", nil},
 		{"sdbox-random", "dbox-lost-uid", nil},
-		{"mdbox-random", "log-append-uid-conflict", nil},
 		{"mdbox-random", "mdbox-map-lost", nil},
 		{"mdbox-purge-any-host-nolock", "dbox-file-corrupted", nil},
 		{"maildir-random-skew150", "dotlock-timestamp-skew", nil},

@@ -47,7 +47,6 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"sdbox-random-nolock", "sdbox-uid-file-collision", nil},
 		{"sdbox-random", "dbox-lost-uid", nil},
-		{"mdbox-random", "log-append-uid-conflict", nil},
 		{"maildir-random-skew150", "dotlock-timestamp-skew", nil},
 		{"maildir-unmounted-readonly", "read-only-mount-point", nil},
 		{"sdbox-director-lost-replies", "rename-enoent", nil},

@@ -95,9 +95,12 @@ var Table = []Signature{
 		Mechanisms: []string{mechTwoHosts, mechLocalLock}, Modelled: true,
 		Knobs: knobs("purge=any", "mount=nolock", "routing=random"), Scenarios: []string{"mdbox-purge-any-host-nolock", "mdbox-random"}},
 	{Name: "log-append-uid-conflict", Summary: "two appends of the same UID in the index log: two hosts allocated the same next_uid",
-		Pattern:    regexp.MustCompile(`Append with UID N, but next_uid = N`),
-		Mechanisms: []string{mechTwoHosts, mechLocalLock}, Modelled: true,
-		Knobs: knobs("routing=random", "mount=nolock"), Scenarios: []string{"mdbox-random", "mdbox-purge-any-host-nolock"}},
+		Pattern: regexp.MustCompile(`Append with UID N, but next_uid = N`),
+		// Not modelled: the model appends to the log only after reading it
+		// to its end under the log lock, so even with local-only locks a
+		// second append of one UID does not reach the log; the runs where
+		// it used to appear came from a reset that reused the old log.
+		Mechanisms: []string{mechTwoHosts, mechLocalLock}},
 	{Name: "log-sync-error", Summary: "applying the index log to the index failed; the index is recreated",
 		Pattern:    regexp.MustCompile(`^Log synchronization error at seq=N,offset=N for `),
 		Mechanisms: []string{mechTwoHosts, mechLocalLock}, Modelled: true,

@@ -49,8 +49,9 @@ type GuideRow struct {
 	Scenarios []Measured `json:"scenarios"`
 }
 
-// Measure runs sc with seeds 1..n on all cores.
+// Measure runs sc with seeds 1..n (at least 1..sc.MinSeeds) on all cores.
 func Measure(sc Scenario, n int) (Measured, error) {
+	n = max(n, sc.MinSeeds)
 	results := make([]*Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup

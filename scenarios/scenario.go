@@ -31,6 +31,9 @@ type Scenario struct {
 	// the disagreement is still measured, so a change of the model that
 	// resolves it is noticed.
 	Disputed bool
+	// MinSeeds is the fewest seeds Measure runs: a hazard that strikes a
+	// few runs in a hundred needs more than the usual twenty to show.
+	MinSeeds int
 	Hosts    int
 	Routing  string // "director", "source-ip" or "random"
 	// Mount is the NFS mount-options string every host uses ("" = Linux defaults).
