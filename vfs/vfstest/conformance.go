@@ -200,7 +200,8 @@ func (c *checker) renames() {
 	}
 	if err := c.fsys.Rename(c.path("nothing"), c.path("x2")); !errors.Is(err, fs.ErrNotExist) {
 		c.errorf("rename of a missing file: %v, want fs.ErrNotExist", err)
-	} // Linux compares the target with the source's ancestors before it
+	}
+	// Linux compares the target with the source's ancestors before it
 	// compares types: a file renamed onto its own parent is ENOTEMPTY, onto
 	// any other directory EISDIR.
 	if err := c.fsys.Rename(c.path("new/10"), c.path("new")); !errors.Is(err, vfs.ErrNotEmpty) {
