@@ -1,6 +1,7 @@
 package mdbox_test
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -101,6 +102,64 @@ func TestRotatePurgeAltMove(t *testing.T) {
 	mails, err := mb.Sync()
 	if err != nil || len(mails) != 2 || mails[0].MessageID != "<m2@test>" || mails[1].MessageID != "<m5@test>" {
 		t.Errorf("Sync = %+v, %v", mails, err)
+	}
+	if len(log.Entries) != 0 {
+		t.Errorf("log %v", log.Entries)
+	}
+}
+
+// altMoveFirst runs altmove the first time the reader opens an m.* file:
+// the reader has refreshed its map, and the files move under it.
+type altMoveFirst struct {
+	vfs.FS
+	altmove func() error
+	err     error
+}
+
+func (a *altMoveFirst) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
+	if a.altmove != nil && strings.Contains(name, "/m.") {
+		move := a.altmove
+		a.altmove = nil
+		a.err = move()
+	}
+	return a.FS.OpenFile(name, flag, perm)
+}
+
+// A reader whose map still points at files altmove has since moved must
+// follow the move (refresh the map, look again) rather than call the mail
+// lost: this is one host, one user, the setup the guide recommends.
+func TestReaderFollowsAltMove(t *testing.T) {
+	w := mailtest.NewWorld()
+	h := w.Host("mx1", 7, 0)
+	log, env := h.Log, h.Env
+	env.Settings.MdboxRotateSize = 300
+	env.Settings.AltDir = "alt/%u"
+	writer, err := mdbox.New(env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 4; i++ {
+		if _, err := writer.Deliver(mailtest.Message(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook := &altMoveFirst{FS: env.FS, altmove: writer.AltMove}
+	renv := env
+	renv.PID++
+	renv.FS = hook
+	reader, err := mdbox.New(renv, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mails, err := reader.Sync()
+	if hook.altmove != nil || hook.err != nil {
+		t.Fatalf("altmove did not run in the middle of the reader's sync: %v", hook.err)
+	}
+	if got := names(t, w.FS, "alice/storage"); got != "" {
+		t.Fatalf("altmove left %q in primary storage", got)
+	}
+	if err != nil || len(mails) != 4 || mails[3].MessageID != "<m4@test>" {
+		t.Errorf("reader's Sync = %+v, %v", mails, err)
 	}
 	if len(log.Entries) != 0 {
 		t.Errorf("log %v", log.Entries)

@@ -1,7 +1,9 @@
 package mdbox
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strconv"
 
@@ -162,7 +164,10 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 }
 
 // read returns what uid's message says, through the map; a lost map_uid
-// or broken data marks the storage corrupted.
+// or broken data marks the storage corrupted. A file that has gone since
+// the map was read was moved by a purge or altmove: the map is refreshed
+// and the lookup retried, and only the same file missing twice is a loss
+// (mdbox_mail_open).
 func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 	mu := mb.mapUID(uid)
 	if mu == 0 {
@@ -170,22 +175,35 @@ func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 		mb.corrupted = true
 		return dbox.MailInfo{}, mapRec{}, false
 	}
-	rec, ok := mb.st.lookup(mu)
-	if !ok {
-		if !mb.st.corrupted {
-			mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+	var prevFile uint32
+	for {
+		rec, ok := mb.st.lookup(mu)
+		if !ok {
+			if !mb.st.corrupted {
+				mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+			}
+			return dbox.MailInfo{}, rec, false
 		}
-		return dbox.MailInfo{}, rec, false
-	}
-	if info, ok := mb.cache[rec]; ok {
+		if info, ok := mb.cache[rec]; ok {
+			return info, rec, true
+		}
+		info, err := mb.st.readMessage(rec)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && rec.fileID != prevFile:
+			prevFile = rec.fileID
+			if err := mb.st.refresh(); err != nil {
+				return dbox.MailInfo{}, rec, false
+			}
+			continue
+		case errors.Is(err, fs.ErrNotExist):
+			mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+			return dbox.MailInfo{}, rec, false
+		case err != nil:
+			return dbox.MailInfo{}, rec, false
+		}
+		mb.cache[rec] = info
 		return info, rec, true
 	}
-	info, err := mb.st.readMessage(rec)
-	if err != nil {
-		return dbox.MailInfo{}, rec, false
-	}
-	mb.cache[rec] = info
-	return info, rec, true
 }
 
 // Store replaces uid's flags in the mailbox index.

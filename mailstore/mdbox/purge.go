@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 
 	"github.com/nfsmail/nfsmail/mailstore/dbox"
@@ -66,8 +67,8 @@ func (s *storage) purge(toAlt map[uint32]int) error {
 		}
 	}
 	altmoves := map[uint32]bool{}
-	for mu, n := range toAlt {
-		if r, ok := s.lookup(mu); ok && int(r.ref) == n && !s.isAlt(r.fileID) {
+	for _, mu := range slices.Sorted(maps.Keys(toAlt)) { // isAlt does NFS calls: a fixed order
+		if r, ok := s.lookup(mu); ok && int(r.ref) == toAlt[mu] && !s.isAlt(r.fileID) {
 			altmoves[mu] = true
 			ids[r.fileID] = true
 		}

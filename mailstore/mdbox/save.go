@@ -120,13 +120,10 @@ func guidString(w []uint32) string {
 }
 
 // readMessage reads the message a map record points to (primary storage,
-// then alt) and checks it is a whole message of the recorded size.
+// then alt) and checks it is a whole message of the recorded size. A
+// missing file is fs.ErrNotExist, for the caller to judge.
 func (s *storage) readMessage(rec mapRec) (dbox.MailInfo, error) {
 	f, path, err := s.openFile(rec.fileID, vfs.O_RDONLY)
-	if errors.Is(err, fs.ErrNotExist) {
-		s.setCorrupted("Unexpectedly lost m.%d", rec.fileID)
-		return dbox.MailInfo{}, err
-	}
 	if err != nil {
 		return dbox.MailInfo{}, err
 	}
