@@ -97,6 +97,13 @@ var catalog = []Scenario{
 			"about one run in fifteen (13 of seeds 1..200), so it is measured over 60 seeds.",
 		MinSeeds: 60, Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: HotUser(),
 		Purge: &Purge{Every: time.Second, Via: "any"}},
+	{Name: "mdbox-director-alt", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"alt-storage"},
+		Why: "mdbox with ALT=alt/%u:NOALTCHECK and doveadm altmove every second through the director: altmove " +
+			"copies old mails into alt files and unlinks the primary ones under the map lock; a reader whose " +
+			"map points at a moved file refreshes the map and follows it (mdbox_mail_open), so nothing is lost.",
+		Hosts: 2, Routing: "director", Workload: HotUser(),
+		Settings: with(func(s *mailstore.Settings) { s.AltDir = "alt/%u"; s.NoAltCheck = true }),
+		Purge:    &Purge{Every: time.Second, Via: "director", AltMove: true}},
 	{Name: "mdbox-random", Format: "mdbox", Expected: check.Corrupted, ClaimIDs: []string{"no-multi-server", "maildir-resistant"},
 		Why: "mdbox on two backends: both append to the same m.* files and update one map index; even with NLM, " +
 			"stale caches between lock holders make the map and the files disagree.",
