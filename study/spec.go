@@ -58,7 +58,8 @@ type Spec struct {
 	// Knobs are swept as a cartesian product, in this order; knobs with
 	// the same key are joined.
 	Knobs []Knob
-	// Seeds: every variant runs with seeds 1..Seeds.
+	// Seeds: every variant runs with seeds 1..Seeds, or 1..MinSeeds where
+	// its scenario asks for more (a rare hazard).
 	Seeds int
 }
 
@@ -227,7 +228,7 @@ func (s Spec) Jobs() ([]Job, error) {
 	}
 	jobs := make([]Job, 0, len(vs)*s.Seeds)
 	for _, v := range vs {
-		for seed := range uint64(s.Seeds) {
+		for seed := range uint64(max(s.Seeds, v.Scenario.MinSeeds)) {
 			jobs = append(jobs, Job{Variant: v, Seed: seed + 1})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfsmail/nfsmail/scenarios"
 	"github.com/nfsmail/nfsmail/study"
 )
 
@@ -84,6 +85,26 @@ func TestSpecErrors(t *testing.T) {
 		if _, err := spec.Jobs(); err == nil {
 			t.Errorf("%+v: no error", spec)
 		}
+	}
+}
+
+// A scenario that asks for more seeds (a rare hazard) gets them in a
+// study too, so its verdict agrees with the catalog's.
+func TestJobsHonourMinSeeds(t *testing.T) {
+	jobs, err := study.Spec{Scenarios: []string{"maildir-director", "mdbox-purge-any-host-nolock"}, Seeds: 5}.Jobs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := scenarios.Lookup("mdbox-purge-any-host-nolock")
+	if sc.MinSeeds <= 5 {
+		t.Fatalf("mdbox-purge-any-host-nolock.MinSeeds = %d; the test needs one above 5", sc.MinSeeds)
+	}
+	per := map[string]int{}
+	for _, j := range jobs {
+		per[j.Variant.Name]++
+	}
+	if per["maildir-director"] != 5 || per["mdbox-purge-any-host-nolock"] != sc.MinSeeds {
+		t.Errorf("jobs per variant %v, want 5 and %d", per, sc.MinSeeds)
 	}
 }
 
