@@ -79,7 +79,7 @@ var catalog = []Scenario{
 	{Name: "mdbox-director", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"director", "mdbox-purge"},
 		Why: "mdbox pinned by the director. Its RPCs per operation are higher than sdbox-director's in the model, " +
 			"against the guide's \"more efficient\": the map's per-record data lives in side files the model " +
-			"rewrites on every change (mailstore/index has no extension records yet), so this cost is overstated.",
+			"rewrites on every change (mdbox does not use the index's extension records yet), so this cost is overstated.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser()},
 	{Name: "mdbox-director-purge", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"mdbox-purge"},
 		Why:   "doveadm purge every second, run through the director on the user's own backend.",
