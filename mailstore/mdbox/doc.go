@@ -21,9 +21,10 @@
 // messages and unlinks them; AltMove (doveadm altmove ALL, §6.4) moves
 // every message whose references are all in INBOX to ALT storage.
 //
-// DEVIATION: mailstore/index has no extension records, so the map's
-// {file_id, offset, size, refcount} and the mailbox's {map_uid, GUID} live
-// in side files "<index>.ext" written under the index lock (ext.go). A
+// DEVIATION: mdbox does not yet use mailstore/index's extension records
+// (sdbox does, for dbox-hdr), so the map's {file_id, offset, size,
+// refcount} and the mailbox's {map_uid, GUID} live in side files
+// "<index>.ext" written under the index lock (ext.go). A
 // lost side-file update reads as Dovecot's "file_id=0 for map_uid=%d".
 // vfs has no symlinks, so dbox-alt-root is a file holding the ALT path.
 //
