@@ -61,21 +61,29 @@ func TestFileFormat(t *testing.T) {
 	}
 }
 
-func TestRotatePurgeAltMove(t *testing.T) {
+// altMailbox is alice's mdbox with ALT storage, two messages per file
+// and messages 1..n delivered.
+func altMailbox(t *testing.T, n int) (*mailtest.World, mailstore.Env, *mailstore.Recorder, *mdbox.Mailbox) {
+	t.Helper()
 	w := mailtest.NewWorld()
 	h := w.Host("mx1", 7, 0)
-	log, env := h.Log, h.Env
+	env := h.Env
 	env.Settings.MdboxRotateSize = 300 // two messages per file
 	env.Settings.AltDir = "alt/%u"
 	mb, err := mdbox.New(env, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i <= 5; i++ {
+	for i := 1; i <= n; i++ {
 		if _, err := mb.Deliver(mailtest.Message(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return w, env, h.Log, mb
+}
+
+func TestRotatePurgeAltMove(t *testing.T) {
+	w, _, log, mb := altMailbox(t, 5)
 	if got := names(t, w.FS, "alice/storage"); got != "m.1 m.2 m.3" {
 		t.Fatalf("after 5 deliveries: %q", got)
 	}
@@ -129,20 +137,7 @@ func (a *altMoveFirst) OpenFile(name string, flag int, perm fs.FileMode) (vfs.Fi
 // follow the move (refresh the map, look again) rather than call the mail
 // lost: this is one host, one user, the setup the guide recommends.
 func TestReaderFollowsAltMove(t *testing.T) {
-	w := mailtest.NewWorld()
-	h := w.Host("mx1", 7, 0)
-	log, env := h.Log, h.Env
-	env.Settings.MdboxRotateSize = 300
-	env.Settings.AltDir = "alt/%u"
-	writer, err := mdbox.New(env, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 4; i++ {
-		if _, err := writer.Deliver(mailtest.Message(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w, env, log, writer := altMailbox(t, 4)
 	hook := &altMoveFirst{FS: env.FS, altmove: writer.AltMove}
 	renv := env
 	renv.PID++
