@@ -1,6 +1,7 @@
 package mailstore
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -56,11 +57,13 @@ func (m LockMethod) String() string {
 // DefaultSettings for Dovecot 2.3.19's defaults; the zero value is not that.
 //
 // All fields are honoured by mailstore/index, mailstore/maildir,
-// mailstore/sdbox, mailstore/mdbox and mailstore/dotlock, except
-// VolatileDir and IterIndex, which only matter for lock files and mailbox
-// listing that the engines do not model yet (they are carried so scenarios
-// can state them). AltDir, NoAltCheck and the Mdbox* fields only matter
-// to mdbox.
+// mailstore/sdbox, mailstore/mdbox, mailstore/dotlock and
+// mailstore/mailboxlist where they apply: ListIndex, IterIndex and
+// VolatileDir only matter to the mailbox list (folders, the list index and
+// its mailboxes.lock); AltDir, NoAltCheck and the Mdbox* fields only
+// matter to mdbox. Paths may be written absolute ("/dev/shm/dovecot/%u");
+// the leading slash is dropped because every vfs path is relative to the
+// host's root.
 type Settings struct {
 	MailFsync          FsyncMode  // mail_fsync, default optimized
 	MmapDisable        bool       // mmap_disable, default no
@@ -103,7 +106,7 @@ func (s Settings) AltRoot(user string) (string, bool) {
 	if s.AltDir == "" {
 		return "", false
 	}
-	return strings.ReplaceAll(s.AltDir, "%u", user), true
+	return expand(s.AltDir, user), true
 }
 
 // RotateSize returns mdbox_rotate_size, defaulted.
@@ -123,7 +126,35 @@ func (s Settings) IndexRoot(user, mailRoot string) (string, bool) {
 	case s.IndexDir == "":
 		return mailRoot, true
 	}
-	return strings.ReplaceAll(s.IndexDir, "%u", user), true
+	return expand(s.IndexDir, user), true
+}
+
+// expand turns a mail_location path into a vfs path: %u becomes user and a
+// leading "/" is dropped.
+func expand(p, user string) string {
+	return strings.TrimPrefix(strings.ReplaceAll(p, "%u", user), "/")
+}
+
+// ListIndexPath returns where user's mailbox list index lives: its
+// directory and file name (LISTINDEX=, default "dovecot.list.index" in the
+// index root), and false when it lives in memory only (INDEX=MEMORY with a
+// LISTINDEX that names no directory).
+func (s Settings) ListIndexPath(user, mailRoot string) (dir, name string, ok bool) {
+	name = cmp.Or(s.ListIndex, "dovecot.list.index")
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return expand(name[:i], user), name[i+1:], true
+	}
+	root, ok := s.IndexRoot(user, mailRoot)
+	return root, name, ok
+}
+
+// VolatileRoot returns user's VOLATILEDIR with %u expanded, and false
+// without one.
+func (s Settings) VolatileRoot(user string) (string, bool) {
+	if s.VolatileDir == "" {
+		return "", false
+	}
+	return expand(s.VolatileDir, user), true
 }
 
 // DefaultSettings returns Dovecot 2.3.19's defaults.

@@ -1,0 +1,248 @@
+package mailboxlist
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// Errors of CREATE and DELETE, with Dovecot's texts.
+var (
+	ErrExists      = errors.New("Mailbox already exists")
+	ErrNotFound    = errors.New("Mailbox doesn't exist")
+	ErrInvalidName = errors.New("Invalid mailbox name")
+)
+
+const (
+	inbox        = "INBOX"
+	maildirTrash = ".DOVECOT-TRASHED" // where Maildir++ DELETE moves a folder first
+)
+
+// layout maps folder names to directories for one user and format.
+type layout struct {
+	format string // "maildir", "sdbox" or "mdbox"
+	user   string
+	set    mailstore.Settings
+}
+
+func newLayout(format, user string, set mailstore.Settings) (layout, error) {
+	switch format {
+	case "maildir", "sdbox", "mdbox":
+		return layout{format: format, user: user, set: set}, nil
+	}
+	return layout{}, fmt.Errorf("mailboxlist: unknown mailbox format %q", format)
+}
+
+func (l layout) maildir() bool { return l.format == "maildir" }
+
+// mailRoot is the root of the user's mail: ~/Maildir or the dbox root.
+func (l layout) mailRoot() string {
+	if l.maildir() {
+		return l.user + "/Maildir"
+	}
+	return l.user
+}
+
+// under returns the directory name of folder under root: ".name" in
+// Maildir++, "mailboxes/name" in dbox.
+func (l layout) under(root, name string) string {
+	if l.maildir() {
+		return root + "/." + name
+	}
+	return root + "/mailboxes/" + name
+}
+
+// mailboxDir is the folder's mail directory.
+func (l layout) mailboxDir(name string) string { return l.under(l.mailRoot(), name) }
+
+// indexDir is the folder's own index directory when INDEX= is set.
+func (l layout) indexDir(name string) (string, bool) {
+	if l.set.IndexDir == "" || l.set.IndexMemory {
+		return "", false
+	}
+	root, _ := l.set.IndexRoot(l.user, l.mailRoot())
+	return l.under(root, name), true
+}
+
+// scanDir is the directory whose entries are the folders: the mail root,
+// or with ITERINDEX the index root.
+func (l layout) scanDir() string {
+	root := l.mailRoot()
+	if l.set.IterIndex {
+		root, _ = l.set.IndexRoot(l.user, root)
+	}
+	if l.maildir() {
+		return root
+	}
+	return root + "/mailboxes"
+}
+
+// folderOf returns the folder an entry of scanDir stands for.
+func (l layout) folderOf(e fs.DirEntry) (string, bool) {
+	name := e.Name()
+	if !e.IsDir() {
+		return "", false
+	}
+	if !l.maildir() {
+		return name, name != inbox
+	}
+	if !strings.HasPrefix(name, ".") || name == maildirTrash || len(name) == 1 {
+		return "", false
+	}
+	return name[1:], true
+}
+
+// scan lists the folders on disk, INBOX first, the rest sorted: what the
+// list index is rebuilt from (the backend's own iteration).
+func (l layout) scan(fsys vfs.FS) ([]string, error) {
+	dir := l.scanDir()
+	entries, err := fsys.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if n, ok := l.folderOf(e); ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return append([]string{inbox}, names...), nil
+}
+
+// Scan lists user's folders as they are on disk (INBOX first), the way a
+// process without a list index sees them. The audit uses it as the truth.
+func Scan(fsys vfs.FS, format, user string, set mailstore.Settings) ([]string, error) {
+	l, err := newLayout(format, user, set)
+	if err != nil {
+		return nil, err
+	}
+	set.IterIndex = false
+	l.set = set
+	return l.scan(fsys)
+}
+
+// ValidName reports whether name can be a folder of the workload: not
+// INBOX, no hierarchy separator, no leading dot.
+func ValidName(name string) bool {
+	return name != "" && !strings.EqualFold(name, inbox) && !strings.ContainsAny(name, "/\x00") && name[0] != '.' && name != maildirTrash
+}
+
+// create makes the folder's directories (maildir_mailbox_create,
+// dbox's mailbox_mkdir): the mailbox directory first, whose EEXIST means
+// the folder exists, then its subdirectories and its index directory.
+func (l layout) create(env mailstore.Env, name string) error {
+	dir := l.mailboxDir(name)
+	if err := vfs.MkdirAll(env.FS, parentOf(dir), 0o700); err != nil {
+		return l.failed(env, "mkdir", parentOf(dir), err)
+	}
+	if err := env.FS.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return ErrExists
+		}
+		return l.failed(env, "mkdir", dir, err)
+	}
+	var subs []string
+	if l.maildir() {
+		subs = []string{dir + "/cur", dir + "/new", dir + "/tmp"}
+	} else {
+		subs = []string{dir + "/dbox-Mails"}
+	}
+	if idx, ok := l.indexDir(name); ok {
+		subs = append(subs, idx)
+	}
+	for _, d := range subs {
+		if err := vfs.MkdirAll(env.FS, d, 0o700); err != nil {
+			return l.failed(env, "mkdir", d, err)
+		}
+	}
+	if l.maildir() {
+		f, err := env.FS.OpenFile(dir+"/maildirfolder", vfs.O_WRONLY|vfs.O_CREATE, 0o600)
+		if err != nil {
+			return l.failed(env, "open", dir+"/maildirfolder", err)
+		}
+		_ = f.Close()
+	}
+	return nil
+}
+
+// remove deletes the folder: Maildir++ first renames it to
+// .DOVECOT-TRASHED (an existing one, left by a crashed delete or another
+// process, is deleted first) so the folder vanishes atomically; dbox
+// deletes the directory tree in place. The index directory goes last.
+func (l layout) remove(env mailstore.Env, name string) error {
+	dir := l.mailboxDir(name)
+	if _, err := env.FS.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
+	}
+	if l.maildir() {
+		trash := l.mailRoot() + "/" + maildirTrash
+		err := env.FS.Rename(dir, trash)
+		if errors.Is(err, vfs.ErrNotEmpty) || errors.Is(err, fs.ErrExist) {
+			if err := removeAll(env.FS, trash); err != nil {
+				return l.failed(env, "unlink_directory", trash, err)
+			}
+			err = env.FS.Rename(dir, trash)
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return ErrNotFound
+		case err != nil:
+			return l.failed(env, "rename", dir, err)
+		}
+		dir = trash
+	}
+	if err := removeAll(env.FS, dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return l.failed(env, "unlink_directory", dir, err)
+	}
+	if idx, ok := l.indexDir(name); ok {
+		if err := removeAll(env.FS, idx); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return l.failed(env, "unlink_directory", idx, err)
+		}
+	}
+	return nil
+}
+
+func (l layout) failed(env mailstore.Env, op, path string, err error) error {
+	env.Logf(mailstore.Critical, "%s(%s) failed: %s", op, path, mailstore.Strerror(err))
+	return fmt.Errorf("mailboxlist: %s %s: %w", op, path, err)
+}
+
+// removeAll deletes dir and everything under it; entries that vanish
+// meanwhile (another process deleting too) are not errors.
+func removeAll(fsys vfs.FS, dir string) error {
+	entries, err := fsys.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		p := dir + "/" + e.Name()
+		if e.IsDir() {
+			err = removeAll(fsys, p)
+		} else {
+			err = fsys.Remove(p)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	if err := fsys.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func parentOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return "."
+}

@@ -1,0 +1,204 @@
+package mailboxlist
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+)
+
+// Config errors of mail_location (mailbox-list.c).
+var (
+	ErrIterIndexNeedsIndex  = errors.New("ITERINDEX requires INDEX to be explicitly set")
+	ErrListIndexRelativeDir = errors.New("LISTINDEX directory is relative but INDEX=MEMORY")
+)
+
+// CheckSettings applies Dovecot's mail_location checks for the list.
+func CheckSettings(s mailstore.Settings) error {
+	switch {
+	case s.IterIndex && (s.IndexDir == "" || s.IndexMemory):
+		return ErrIterIndexNeedsIndex
+	case s.IndexMemory && strings.Contains(s.ListIndex, "/") && !strings.HasPrefix(s.ListIndex, "/"):
+		return ErrListIndexRelativeDir
+	}
+	return nil
+}
+
+// List is one process's view of a user's mailbox list. It is not safe for
+// concurrent use.
+type List struct {
+	env mailstore.Env
+	lay layout
+	ix  *index.Index // nil: no backing store (INDEX=MEMORY)
+}
+
+// Open opens user's mailbox list for a process of the given mailbox
+// format ("maildir", "sdbox", "mdbox"), opening (creating) the list index
+// where LISTINDEX= and INDEX= put it.
+func Open(env mailstore.Env, format, user string) (*List, error) {
+	if err := CheckSettings(env.Settings); err != nil {
+		env.Logf(mailstore.Error, "%v", err)
+		return nil, fmt.Errorf("mailboxlist: open %s: %w", user, err)
+	}
+	lay, err := newLayout(format, user, env.Settings)
+	if err != nil {
+		return nil, err
+	}
+	l := &List{env: env, lay: lay}
+	dir, name, ok := env.Settings.ListIndexPath(user, lay.mailRoot())
+	if !ok {
+		return l, nil
+	}
+	s := env.Settings
+	s.IndexMemory = false // a LISTINDEX path of its own is on disk even with INDEX=MEMORY
+	ienv := env
+	ienv.Settings = s
+	ix, err := index.Open(ienv, index.Options{Dir: dir, Prefix: name})
+	if err != nil {
+		return nil, fmt.Errorf("mailboxlist: open %s: %w", user, err)
+	}
+	l.ix = ix
+	return l, nil
+}
+
+// Close releases the list index.
+func (l *List) Close() {
+	if l.ix != nil {
+		l.ix.Close()
+	}
+}
+
+// Names answers LIST "" "*": the folders, INBOX first. With a list index
+// it is read, and rescanned from disk only when its refresh flag is set or
+// it lists nothing.
+func (l *List) Names() ([]string, error) {
+	if l.ix == nil {
+		return l.lay.scan(l.env.FS)
+	}
+	if err := l.ix.Refresh(); err != nil {
+		return nil, err
+	}
+	t, err := parse(l.ix.Map())
+	if err == nil && !t.refresh && len(t.names) > 0 {
+		return t.sorted(), nil
+	}
+	return l.sync()
+}
+
+// sync rescans the folders and rewrites the list index under its lock
+// (mailbox_list_index_sync); a corrupted index is rebuilt from scratch.
+func (l *List) sync() ([]string, error) {
+	s, err := l.ix.Begin()
+	if err != nil {
+		return nil, err
+	}
+	t, perr := parse(s.Map())
+	names, err := l.lay.scan(l.env.FS)
+	if err != nil {
+		s.Rollback()
+		l.env.Logf(mailstore.Critical, "readdir(%s) failed: %s", l.lay.scanDir(), mailstore.Strerror(err))
+		return nil, fmt.Errorf("mailboxlist: list: %w", err)
+	}
+	uv := uint32(l.env.Clock.Now().Unix())
+	if perr != nil {
+		l.env.Logf(mailstore.Critical, "Corrupted mailbox list index %s: %s", l.ix.Path(), perr)
+		fresh, err := rebuild(&index.Map{Hdr: s.Map().Hdr}, tree{names: map[mailstore.UID]string{}}, names, uv)
+		if err != nil {
+			s.Rollback()
+			return nil, err
+		}
+		return names, s.Reset(fresh)
+	}
+	nm, err := rebuild(s.Map(), t, names, uv)
+	if err != nil {
+		s.Rollback()
+		return nil, err
+	}
+	return names, s.Commit(nm.Diff(s.Map()))
+}
+
+// Create is CREATE name: under mailboxes.lock, make the folder and set the
+// list index's refresh flag.
+func (l *List) Create(name string) error {
+	if !ValidName(name) {
+		return ErrInvalidName
+	}
+	return l.locked(func() error {
+		err := l.lay.create(l.env, name)
+		if errors.Is(err, ErrExists) {
+			l.refreshIf(name, false)
+		} else if err == nil {
+			l.refreshLater()
+		}
+		return err
+	})
+}
+
+// Delete is DELETE name: under mailboxes.lock, remove the folder and set
+// the list index's refresh flag.
+func (l *List) Delete(name string) error {
+	if !ValidName(name) {
+		return ErrInvalidName
+	}
+	return l.locked(func() error {
+		err := l.lay.remove(l.env, name)
+		if errors.Is(err, ErrNotFound) {
+			l.refreshIf(name, true)
+		} else if err == nil {
+			l.refreshLater()
+		}
+		return err
+	})
+}
+
+func (l *List) locked(fn func() error) error {
+	k, err := l.lay.lock(l.env)
+	if err != nil {
+		return err
+	}
+	defer k.unlock()
+	return fn()
+}
+
+// refreshLater sets the refresh flag (mailbox_list_index_refresh_later).
+func (l *List) refreshLater() {
+	if l.ix == nil {
+		return
+	}
+	s, err := l.ix.Begin()
+	if err != nil {
+		return // the next LIST finds the index as it is; Dovecot ignores this too
+	}
+	t, _ := parse(s.Map())
+	if t.refresh {
+		s.Rollback()
+		return
+	}
+	nm, err := withRefresh(s.Map())
+	if err != nil {
+		s.Rollback()
+		return
+	}
+	if err := s.Commit(nm.Diff(s.Map())); err != nil {
+		l.env.Logf(mailstore.Error, "mailbox list index %s: %v", l.ix.Path(), err)
+	}
+}
+
+// refreshIf sets the refresh flag when the index disagrees with what a
+// failed CREATE (the folder exists) or DELETE (it does not) found
+// (mailbox_list_index_refresh_if_not_found / _if_found).
+func (l *List) refreshIf(name string, listed bool) {
+	if l.ix == nil || l.ix.Refresh() != nil {
+		return
+	}
+	t, err := parse(l.ix.Map())
+	inIndex := false
+	for _, n := range t.names {
+		inIndex = inIndex || n == name
+	}
+	if err != nil || inIndex == listed {
+		l.refreshLater()
+	}
+}

@@ -1,0 +1,354 @@
+package mailboxlist
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailtest"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+var formats = []string{"maildir", "sdbox", "mdbox"}
+
+func open(t *testing.T, h *mailtest.Host, format string) *List {
+	t.Helper()
+	l, err := Open(h.Env, format, "u")
+	if err != nil {
+		t.Fatalf("Open: %v (log %v)", err, h.Log.Entries)
+	}
+	t.Cleanup(l.Close)
+	return l
+}
+
+func names(t *testing.T, l *List) []string {
+	t.Helper()
+	got, err := l.Names()
+	if err != nil {
+		t.Fatalf("Names: %v", err)
+	}
+	return got
+}
+
+func want(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s = %q, want %q", what, got, want)
+	}
+}
+
+func TestCreateDeleteList(t *testing.T) {
+	for _, format := range formats {
+		t.Run(format, func(t *testing.T) {
+			w := mailtest.NewWorld()
+			h := w.Host("a", 1, 0)
+			l := open(t, h, format)
+			want(t, "empty list", names(t, l), "INBOX")
+			for _, n := range []string{"Work", "Archive"} {
+				if err := l.Create(n); err != nil {
+					t.Fatalf("Create(%s): %v", n, err)
+				}
+			}
+			if err := l.Create("Work"); !errors.Is(err, ErrExists) {
+				t.Fatalf("second Create = %v, want ErrExists", err)
+			}
+			want(t, "LIST", names(t, l), "INBOX", "Archive", "Work")
+			if err := l.Delete("Work"); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if err := l.Delete("Work"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("second Delete = %v, want ErrNotFound", err)
+			}
+			for _, bad := range []string{"", "INBOX", "inbox", "a/b", ".x"} {
+				if err := l.Create(bad); !errors.Is(err, ErrInvalidName) {
+					t.Errorf("Create(%q) = %v, want ErrInvalidName", bad, err)
+				}
+			}
+			want(t, "LIST after delete", names(t, l), "INBOX", "Archive")
+			disk, err := Scan(w.FS, format, "u", h.Env.Settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, "Scan", disk, "INBOX", "Archive")
+			if _, err := w.FS.Stat("u/" + map[bool]string{true: "Maildir/", false: ""}[format == "maildir"] + "mailboxes.lock"); err == nil {
+				t.Error("mailboxes.lock left behind after unlock")
+			}
+			if lines := h.Log.Entries; len(lines) > 0 {
+				t.Errorf("logged %q", lines)
+			}
+		})
+	}
+}
+
+// Two hosts sharing the list index on NFS see each other's CREATE and
+// DELETE through the refresh flag.
+func TestSharedListIndexFollowsOtherHost(t *testing.T) {
+	w := mailtest.NewWorld()
+	a, b := open(t, w.Host("a", 1, 0), "maildir"), open(t, w.Host("b", 2, 0), "maildir")
+	want(t, "a", names(t, a), "INBOX")
+	if err := b.Create("Work"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "a after b's CREATE", names(t, a), "INBOX", "Work")
+	if err := b.Delete("Work"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "a after b's DELETE", names(t, a), "INBOX")
+}
+
+// localListIndex gives a host its own LISTINDEX directory, as tmpfs does.
+func localListIndex(h *mailtest.Host) *mailtest.Host {
+	h.Env.Settings.ListIndex = "/shm-" + h.Env.Hostname + "/%u/dovecot.list.index"
+	return h
+}
+
+// A host-local list index misses another host's CREATE and DELETE and
+// keeps answering with the old folders until its own CREATE or DELETE
+// sets the refresh flag.
+func TestLocalListIndexGoesStale(t *testing.T) {
+	w := mailtest.NewWorld()
+	a := open(t, localListIndex(w.Host("a", 1, 0)), "sdbox")
+	b := open(t, localListIndex(w.Host("b", 2, 0)), "sdbox")
+	if err := a.Create("Old"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "a", names(t, a), "INBOX", "Old")
+	// the user moves to b: b has no list index yet and scans the disk
+	want(t, "b", names(t, b), "INBOX", "Old")
+	if err := b.Create("New"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete("Old"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "b", names(t, b), "INBOX", "New")
+	// back on a: its list index still says what it said
+	want(t, "a after the move back", names(t, a), "INBOX", "Old")
+	a2 := open(t, localListIndex(w.Host("a", 3, 0)), "sdbox")
+	want(t, "a new process on a", names(t, a2), "INBOX", "Old")
+	if err := a2.Create("Third"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "a after its own CREATE", names(t, a), "INBOX", "New", "Third")
+}
+
+// HostChange deletes the local copy when another host served the user.
+func TestHostChangeDeletesStaleListIndex(t *testing.T) {
+	w := mailtest.NewWorld()
+	ha, hb := localListIndex(w.Host("a", 1, 0)), localListIndex(w.Host("b", 2, 0))
+	login := func(h *mailtest.Host) (*List, bool) {
+		deleted, err := HostChange(h.Env, "maildir", "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return open(t, h, "maildir"), deleted
+	}
+	a, _ := login(ha)
+	want(t, "a", names(t, a), "INBOX")
+	a.Close()
+	if _, deleted := login(ha); deleted {
+		t.Error("HostChange deleted the list index of the host that served the user last")
+	}
+	b, _ := login(hb)
+	if err := b.Create("Work"); err != nil {
+		t.Fatal(err)
+	}
+	a, deleted := login(ha)
+	if !deleted {
+		t.Fatal("HostChange kept a's list index after the user was on b")
+	}
+	want(t, "a after HostChange", names(t, a), "INBOX", "Work")
+}
+
+func TestIterIndexListsTheIndexDirectory(t *testing.T) {
+	w := mailtest.NewWorld()
+	h := w.Host("a", 1, 0)
+	h.Env.Settings.IndexDir = "/fast/%u"
+	h.Env.Settings.IterIndex = true
+	h.Env.Settings.ListIndex = "/shm/%u/dovecot.list.index"
+	l := open(t, h, "maildir")
+	if err := l.Create("Work"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.FS.Stat("fast/u/.Work"); err != nil {
+		t.Fatalf("CREATE made no index directory: %v", err)
+	}
+	// a folder whose mail directory exists without an index directory is
+	// not listed with ITERINDEX
+	if err := vfs.MkdirAll(w.FS, "u/Maildir/.Stray/cur", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Create("Other"); err != nil { // sets the refresh flag
+		t.Fatal(err)
+	}
+	want(t, "LIST with ITERINDEX", names(t, l), "INBOX", "Other", "Work")
+	disk, _ := Scan(w.FS, "maildir", "u", h.Env.Settings)
+	want(t, "Scan of the mail directory", disk, "INBOX", "Other", "Stray", "Work")
+}
+
+func TestCheckSettings(t *testing.T) {
+	s := mailstore.DefaultSettings()
+	s.IterIndex = true
+	if err := CheckSettings(s); !errors.Is(err, ErrIterIndexNeedsIndex) {
+		t.Errorf("ITERINDEX without INDEX: %v", err)
+	}
+	s = mailstore.DefaultSettings()
+	s.IndexMemory, s.ListIndex = true, "idx/dovecot.list.index"
+	if err := CheckSettings(s); !errors.Is(err, ErrListIndexRelativeDir) {
+		t.Errorf("relative LISTINDEX dir with INDEX=MEMORY: %v", err)
+	}
+	w := mailtest.NewWorld()
+	h := w.Host("a", 1, 0)
+	h.Env.Settings = s
+	if _, err := Open(h.Env, "maildir", "u"); err == nil || len(h.Log.Entries) == 0 {
+		t.Errorf("Open with a bad mail_location = %v, logged %q", err, h.Log.Entries)
+	}
+	if _, err := Open(w.Host("a", 2, 0).Env, "mbox", "u"); err == nil {
+		t.Error("Open of an unknown format succeeded")
+	}
+}
+
+func TestVolatileDirLock(t *testing.T) {
+	for _, method := range []mailstore.LockMethod{mailstore.LockFcntl, mailstore.LockDotlock} {
+		t.Run(method.String(), func(t *testing.T) {
+			w := mailtest.NewWorld()
+			h := w.Host("a", 1, 0)
+			h.Env.Settings.VolatileDir = "/shm/dovecot/%u"
+			h.Env.Settings.LockMethod = method
+			lay, _ := newLayout("sdbox", "u", h.Env.Settings)
+			if p := lay.lockPath(); p != "shm/dovecot/u/mailboxes.lockda39a3ee5e6b4b0d3255bfef95601890afd80709" {
+				t.Fatalf("lock path %s", p)
+			}
+			k, err := lay.lock(h.Env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.FS.Stat(lay.lockPath()); err != nil {
+				t.Errorf("no lock file while held: %v", err)
+			}
+			// a second process waits for the whole timeout, then fails
+			h2 := w.Host("a", 2, 0)
+			h2.Env.Settings = h.Env.Settings
+			h2.Env.Settings.MailMaxLockTimeout = 2e9
+			if _, err := lay.lock(h2.Env); err == nil {
+				t.Fatal("second lock succeeded while the first is held")
+			} else if len(h2.Log.Find("Couldn't create mailbox list lock")) == 0 {
+				t.Errorf("log %q", h2.Log.Entries)
+			}
+			k.unlock()
+			if _, err := w.FS.Stat(lay.lockPath()); err == nil {
+				t.Error("lock file left after unlock")
+			}
+			k2, err := lay.lock(h2.Env)
+			if err != nil {
+				t.Fatalf("lock after release: %v", err)
+			}
+			k2.unlock()
+		})
+	}
+}
+
+// A record whose name is missing from the header is reported as Dovecot
+// does and the list index is rebuilt from disk.
+func TestCorruptListIndexIsRebuilt(t *testing.T) {
+	w := mailtest.NewWorld()
+	h := w.Host("a", 1, 0)
+	l := open(t, h, "maildir")
+	if err := l.Create("Work"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "LIST", names(t, l), "INBOX", "Work")
+	ix, err := index.Open(h.Env, index.Options{Dir: "u/Maildir", Prefix: "dovecot.list.index"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ix.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Map().Clone()
+	m.Recs = append(m.Recs, index.Record{UID: 99})
+	m.Hdr.NextUID = 100
+	if err := m.SetRecordExt(len(m.Recs)-1, extList, binary.LittleEndian.AppendUint32(nil, 77)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	l2 := open(t, w.Host("a", 2, 0), "maildir")
+	want(t, "LIST of the corrupted index", names(t, l2), "INBOX", "Work")
+	l3 := open(t, w.Host("a", 3, 0), "maildir")
+	want(t, "LIST after the rebuild", names(t, l3), "INBOX", "Work")
+	if log := l2.env.Log.(*mailstore.Recorder); len(log.Find("Corrupted mailbox list index u/Maildir/dovecot.list.index: name_id=77 not in index header")) != 1 {
+		t.Errorf("log %v", log.Entries)
+	}
+}
+
+// With one host, any sequence of CREATE, DELETE and LIST by several
+// processes answers LIST with exactly the folders that exist.
+func TestOneHostListIsExact(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		format := rapid.SampledFrom(formats).Draw(rt, "format")
+		w := mailtest.NewWorld()
+		set := mailstore.DefaultSettings()
+		switch rapid.IntRange(0, 3).Draw(rt, "location") {
+		case 1:
+			set.ListIndex = "/shm/%u/dovecot.list.index"
+		case 2:
+			set.IndexDir, set.IterIndex = "/fast/%u", true
+		case 3:
+			set.VolatileDir, set.LockMethod = "/shm/%u", mailstore.LockDotlock
+		}
+		var procs []*List
+		for pid := range 3 {
+			h := w.Host("a", pid+1, 0)
+			h.Env.Settings = set
+			l, err := Open(h.Env, format, "u")
+			if err != nil {
+				rt.Fatal(err)
+			}
+			defer l.Close()
+			procs = append(procs, l)
+		}
+		exists := map[string]bool{}
+		for range rapid.IntRange(1, 40).Draw(rt, "steps") {
+			l := procs[rapid.IntRange(0, len(procs)-1).Draw(rt, "proc")]
+			name := rapid.SampledFrom([]string{"A", "B", "C"}).Draw(rt, "name")
+			w.Advance(1e9)
+			switch rapid.IntRange(0, 2).Draw(rt, "op") {
+			case 0:
+				err := l.Create(name)
+				if exists[name] != errors.Is(err, ErrExists) || (err != nil && !errors.Is(err, ErrExists)) {
+					rt.Fatalf("Create(%s) = %v with exists=%v", name, err, exists[name])
+				}
+				exists[name] = true
+			case 1:
+				err := l.Delete(name)
+				if exists[name] == errors.Is(err, ErrNotFound) || (err != nil && !errors.Is(err, ErrNotFound)) {
+					rt.Fatalf("Delete(%s) = %v with exists=%v", name, err, exists[name])
+				}
+				delete(exists, name)
+			case 2:
+				got, err := l.Names()
+				if err != nil {
+					rt.Fatal(err)
+				}
+				exp := []string{"INBOX"}
+				for _, n := range []string{"A", "B", "C"} {
+					if exists[n] {
+						exp = append(exp, n)
+					}
+				}
+				if !slices.Equal(got, exp) {
+					rt.Fatalf("LIST = %q, want %q", got, exp)
+				}
+			}
+		}
+	})
+}
