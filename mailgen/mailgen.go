@@ -36,6 +36,9 @@ const (
 	Store   CommandKind = "store"   // UID STORE FLAGS on one message
 	Expunge CommandKind = "expunge" // STORE \Deleted + EXPUNGE of one message
 	Idle    CommandKind = "idle"    // the client waits (IDLE / think time)
+	List    CommandKind = "list"    // LIST "" "*" (the folders)
+	Create  CommandKind = "create"  // CREATE Folder
+	Delete  CommandKind = "delete"  // DELETE Folder
 )
 
 // Command is one step of a session. Pick chooses the message among those
@@ -45,6 +48,8 @@ type Command struct {
 	Pick  float64
 	Flags mailstore.Flags
 	Wait  time.Duration
+	// Folder is what CREATE and DELETE name.
+	Folder string
 }
 
 // Op is one operation of the workload.
@@ -67,6 +72,11 @@ type Spec struct {
 	Duration   time.Duration // operations start uniformly within it
 	Idle       time.Duration // mean think time between session commands
 	ClientIPs  int           // distinct client addresses per user
+	// Folders, if above 0, makes sessions manage folders too: each opens
+	// with LIST, and a quarter of the commands are CREATE, DELETE or LIST
+	// of folders named Folder1..FolderN. 0 draws nothing extra, so a seed
+	// generates the same workload as before folders existed.
+	Folders int
 	// Zipf, if above 1, spreads the Users×Deliveries deliveries and
 	// Users×Sessions sessions over the users by a Zipf law with this
 	// exponent (a few users get most of the mail), instead of evenly.
@@ -136,9 +146,16 @@ func messageSize(r *rand.Rand) int {
 
 func commands(r *rand.Rand, spec Spec) []Command {
 	cmds := []Command{{Kind: Select}}
+	if spec.Folders > 0 {
+		cmds = []Command{{Kind: List}, {Kind: Select}}
+	}
 	for range spec.Commands {
 		if spec.Idle > 0 {
 			cmds = append(cmds, Command{Kind: Idle, Wait: time.Duration(r.ExpFloat64() * float64(spec.Idle))})
+		}
+		if spec.Folders > 0 && r.IntN(4) == 0 {
+			cmds = append(cmds, folderCommand(r, spec.Folders))
+			continue
 		}
 		switch n := r.IntN(10); {
 		case n < 5:
@@ -150,6 +167,18 @@ func commands(r *rand.Rand, spec Spec) []Command {
 		}
 	}
 	return cmds
+}
+
+// folderCommand draws a CREATE, DELETE or LIST of one of n folders.
+func folderCommand(r *rand.Rand, n int) Command {
+	name := fmt.Sprintf("Folder%d", 1+r.IntN(n))
+	switch r.IntN(3) {
+	case 0:
+		return Command{Kind: Create, Folder: name}
+	case 1:
+		return Command{Kind: Delete, Folder: name}
+	}
+	return Command{Kind: List}
 }
 
 // Message renders a delivery's RFC 5322 text; the body is filler that is a

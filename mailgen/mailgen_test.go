@@ -52,8 +52,14 @@ func TestWorkloadShape(t *testing.T) {
 }
 
 func TestOpsFileRoundTrips(t *testing.T) {
-	for seed := range uint64(5) {
-		ops := Generate(seed, spec)
+	folders := spec
+	folders.Folders = 3
+	for seed := range uint64(10) {
+		sp := spec
+		if seed%2 == 1 {
+			sp = folders
+		}
+		ops := Generate(seed, sp)
 		back, err := Parse("ops.txt", Format(ops))
 		if err != nil {
 			t.Fatal(err)
@@ -71,10 +77,43 @@ func TestOpsFileErrors(t *testing.T) {
 		{"1s session u ip select; store 2 S\n", `pick "2"`},
 		{"1s session u ip select; store 0.5 Q\n", "flag letter"},
 		{"1s frob u ip\n", "unknown operation"},
+		{"1s session u ip create INBOX\n", `folder name "INBOX"`},
+		{"1s session u ip create a/b\n", `folder name "a/b"`},
+		{"1s session u ip delete\n", "bad command"},
 		{"2s deliver u ip <a> 1\n1s deliver u ip <b> 1\n", "ops.txt:2: operations must be in time order"},
 	} {
 		if _, err := Parse("ops.txt", []byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+// Folders adds folder commands without changing what a seed generates
+// when it is 0.
+func TestFoldersAreOptIn(t *testing.T) {
+	with := spec
+	with.Folders = 2
+	plain, folders := Generate(7, spec), Generate(7, with)
+	kinds := map[CommandKind]int{}
+	for _, op := range folders {
+		for _, c := range op.Commands {
+			kinds[c.Kind]++
+			if (c.Kind == Create || c.Kind == Delete) && c.Folder != "Folder1" && c.Folder != "Folder2" {
+				t.Fatalf("folder %q outside Folder1..2", c.Folder)
+			}
+		}
+		if op.Kind == Session && op.Commands[0].Kind != List {
+			t.Fatalf("a folder session starts with %s, want list", op.Commands[0].Kind)
+		}
+	}
+	if kinds[Create] == 0 || kinds[Delete] == 0 || kinds[List] == 0 {
+		t.Fatalf("folder commands %v", kinds)
+	}
+	for _, op := range plain {
+		for _, c := range op.Commands {
+			if c.Kind == Create || c.Kind == Delete || c.Kind == List {
+				t.Fatalf("Folders=0 generated %s", c.Kind)
+			}
 		}
 	}
 }

@@ -20,6 +20,7 @@ const opsHeader = "# nfsmail ops v1"
 //	# nfsmail ops v1
 //	1.25s deliver user01 192.0.2.25 <user01.1.5f@mailgen.invalid> 3272
 //	2s session user01 198.51.100.11 select; idle 3.5s; store 0.25 SA; expunge 0.5; select
+//	3s session user01 198.51.100.12 list; select; create Folder2; delete Folder1; list
 //
 // Flags are written as letters: S(een) A(nswered) F(lagged) D(eleted) R = draft.
 func Format(ops []Op) []byte {
@@ -50,6 +51,8 @@ func formatCommand(c Command) string {
 		return fmt.Sprintf("store %s %s", strconv.FormatFloat(c.Pick, 'g', -1, 64), flagLetters(c.Flags))
 	case Expunge:
 		return "expunge " + strconv.FormatFloat(c.Pick, 'g', -1, 64)
+	case Create, Delete:
+		return string(c.Kind) + " " + c.Folder
 	}
 	return string(c.Kind)
 }
@@ -136,7 +139,12 @@ func parseCommand(f []string) (Command, error) {
 	c := Command{Kind: CommandKind(f[0])}
 	var err error
 	switch {
-	case c.Kind == Select && len(f) == 1:
+	case (c.Kind == Select || c.Kind == List) && len(f) == 1:
+	case (c.Kind == Create || c.Kind == Delete) && len(f) == 2:
+		c.Folder = f[1]
+		if !validFolder(c.Folder) {
+			err = fmt.Errorf("folder name %q: want letters, digits, - or _, not INBOX", c.Folder)
+		}
 	case c.Kind == Idle && len(f) == 2:
 		c.Wait, err = time.ParseDuration(f[1])
 	case c.Kind == Expunge && len(f) == 2:
@@ -146,12 +154,25 @@ func parseCommand(f []string) (Command, error) {
 			c.Flags, err = parseFlags(f[2])
 		}
 	default:
-		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS | expunge PICK)", strings.Join(f, " "))
+		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS | expunge PICK | list | create FOLDER | delete FOLDER)", strings.Join(f, " "))
 	}
 	if err != nil {
 		return c, fmt.Errorf("command %q: %w", strings.Join(f, " "), err)
 	}
 	return c, nil
+}
+
+// validFolder: names the engines take as folder names on every format.
+func validFolder(name string) bool {
+	if name == "" || strings.EqualFold(name, "INBOX") || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func parsePick(s string) (float64, error) {

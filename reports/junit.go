@@ -90,7 +90,7 @@ func summary(v Variant) string {
 	fmt.Fprintf(&b, "verdicts: %s (expected %s)\n", verdicts(v), v.Expected)
 	fmt.Fprintf(&b, "corruption rate: %s\n", rate(v))
 	fmt.Fprintf(&b, "first corruption, median: %s s virtual\n", firstCorruption(v))
-	fmt.Fprintf(&b, "cost: %.1f RPCs/op, %.3f virtual s/op\n", v.RPCsPerOp, v.VirtualSecondsPerOp)
+	fmt.Fprintf(&b, "cost: %.1f RPCs/op, %.3f virtual s/op, %.1f ms latency/op\n", v.RPCsPerOp, v.VirtualSecondsPerOp, v.LatencyMsPerOp)
 	fmt.Fprintf(&b, "findings: %s\n", findings(v.Findings))
 	return b.String()
 }

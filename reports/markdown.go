@@ -20,15 +20,15 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	dis := r.Disagreeing()
 	fmt.Fprintf(bw, "# nfsmail study\n\n%d runs, %d variants, %d disagree with their expected verdict (report schema %d).\n\n",
 		r.Runs, len(r.Variants), len(dis), r.SchemaVersion)
-	fmt.Fprintln(bw, "| variant | expected | runs | CLEAN | SELF-HEALED | CORRUPTED | UNKNOWN | corruption rate (95% CI) | agrees | first corruption, median s | RPCs/op | virtual s/op | findings |")
-	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | --- |")
+	fmt.Fprintln(bw, "| variant | expected | runs | CLEAN | SELF-HEALED | CORRUPTED | UNKNOWN | corruption rate (95% CI) | agrees | first corruption, median s | RPCs/op | virtual s/op | latency ms/op | findings |")
+	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |")
 	for _, v := range r.Variants {
 		fmt.Fprintf(bw, "| %s | %s | %d |", cell(v.Variant), v.Expected, v.Runs)
 		for _, verdict := range verdictOrder {
 			fmt.Fprintf(bw, " %d |", v.Verdicts[verdict])
 		}
-		fmt.Fprintf(bw, " %s | %s | %s | %.1f | %.3f | %s |\n", rate(v), yesNo(v.Agrees),
-			firstCorruption(v), v.RPCsPerOp, v.VirtualSecondsPerOp, cell(findings(v.Findings)))
+		fmt.Fprintf(bw, " %s | %s | %s | %.1f | %.3f | %.1f | %s |\n", rate(v), yesNo(v.Agrees),
+			firstCorruption(v), v.RPCsPerOp, v.VirtualSecondsPerOp, v.LatencyMsPerOp, cell(findings(v.Findings)))
 	}
 	if len(dis) > 0 {
 		fmt.Fprintln(bw, "\n## Disagreeing variants")

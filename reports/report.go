@@ -54,6 +54,9 @@ type Variant struct {
 	Ops                 int     `json:"ops"`
 	RPCsPerOp           float64 `json:"rpcs_per_op"`
 	VirtualSecondsPerOp float64 `json:"virtual_seconds_per_op"`
+	// LatencyMsPerOp is the virtual time one mail operation takes, think
+	// time excluded (what slow storage and lock waits cost a client).
+	LatencyMsPerOp float64 `json:"latency_ms_per_op"`
 
 	firstCorruption []float64 // sorted samples behind FirstCorruption
 }
@@ -99,8 +102,9 @@ func variant(recs []study.Record) Variant {
 	if v.Knobs == nil {
 		v.Knobs = []string{}
 	}
-	var virtual float64
+	var virtual, busy float64
 	for _, rec := range recs {
+		busy += rec.BusySeconds
 		v.Verdicts[rec.Verdict]++
 		for k, n := range rec.Findings {
 			v.Findings[k] += n
@@ -125,6 +129,7 @@ func variant(recs []study.Record) Variant {
 	v.CorruptionCI.Low, v.CorruptionCI.High = Wilson(v.Verdicts[check.Corrupted], decided, 1.959963984540054)
 	v.RPCsPerOp = ratio(float64(v.RPCs), float64(v.Ops))
 	v.VirtualSecondsPerOp = ratio(virtual, float64(v.Ops))
+	v.LatencyMsPerOp = 1000 * ratio(busy, float64(v.Ops))
 	v.FirstCorruption = summarise(v.firstCorruption)
 	return v
 }

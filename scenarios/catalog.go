@@ -47,6 +47,27 @@ func HotUser() mailgen.Spec {
 	}
 }
 
+// FolderUsers is three users whose IMAP clients also list, create and
+// delete folders (Folder1..3) over ten minutes.
+func FolderUsers() mailgen.Spec {
+	return mailgen.Spec{
+		Users: 3, Deliveries: 6, Sessions: 14, Commands: 6, Folders: 3,
+		Duration: 10 * time.Minute, Idle: 5 * time.Second, ClientIPs: 2,
+	}
+}
+
+// drainFirst takes backend1 out of the director from minute 3 to 6: its
+// users are served by backend2 meanwhile and then return.
+func drainFirst() []Event {
+	return []Event{{At: 3 * time.Minute, Kind: Drain, Host: 0, For: 3 * time.Minute}}
+}
+
+// slowMail delays every RPC on the users' mail directories by 20 ms (the
+// "larger slow storage"); INDEX= paths under fast/ are not delayed.
+func slowMail() fault.Plan {
+	return fault.Plan{Rules: []fault.Rule{{Name: "slow-mail-storage", Path: "user*/**", Action: fault.Delay, Delay: 20 * time.Millisecond}}}
+}
+
 func hiccup(at, d time.Duration) []Event { return []Event{{At: at, Kind: Hiccup, For: d}} }
 
 func crashFirst(at time.Duration) []Event { return []Event{{At: at, Kind: Crash, Host: 0}} }
@@ -189,6 +210,45 @@ var catalog = []Scenario{
 		Why:   "The same with a read-only mount point: deliveries and logins fail (temporarily) instead; nothing is lost.",
 		Hosts: 2, Routing: "director", Unmounted: &Unmounted{Host: 1}, Settings: recommended(), Workload: BusyUsers()},
 	// Mount options.
+	// Folders: the mailbox list index, LISTINDEX, VOLATILEDIR, ITERINDEX.
+	{Name: "maildir-director-folders", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"listindex", "director"},
+		Why: "The baseline for the list-index scenarios: the list index stays on NFS beside the mail. While backend1 " +
+			"is drained its users' CREATEs and DELETEs set the shared index's refresh flag, so LIST is right on either host.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: FolderUsers(), Events: drainFirst()},
+	{Name: "maildir-director-listindex-tmpfs", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"listindex"},
+		Why: "LISTINDEX on tmpfs: each backend keeps its own list index. While backend1 is drained its users " +
+			"create and delete folders on backend2; back on backend1 the old list index has no refresh flag, so " +
+			"LIST answers with the folders of before the move until the user's own CREATE or DELETE there sets it.",
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(),
+		Settings: with(func(s *mailstore.Settings) { s.ListIndex = "/dev/shm/dovecot/%u/dovecot.list.index" })},
+	{Name: "maildir-director-listindex-tmpfs-hostchange", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"listindex"},
+		Why: "As maildir-director-listindex-tmpfs with the \"way to delete the list indexes\" the guide asks for: a " +
+			".lasthost marker in the index root; a backend that finds another host named there deletes its tmpfs " +
+			"copy and rebuilds it from the folders on disk. Costs a marker read per login and a rebuild per move. " +
+			"The hook runs at login; sessions still open on the old backend are kicked by the director when the user " +
+			"moves, so none keeps using a stale copy.",
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(), HostChange: true,
+		Settings: with(func(s *mailstore.Settings) { s.ListIndex = "/dev/shm/dovecot/%u/dovecot.list.index" })},
+	{Name: "sdbox-director-folders", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"volatiledir", "director"},
+		Why:   "The baseline for sdbox-director-volatiledir: mailboxes.lock is created, locked and unlinked on NFS for every CREATE and DELETE.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: FolderUsers()},
+	{Name: "sdbox-director-volatiledir", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"volatiledir"},
+		Why: "VOLATILEDIR on tmpfs moves mailboxes.lock off NFS: with the director only one backend takes it, so " +
+			"a host-local lock is as good, and CREATE and DELETE cost fewer RPCs than in sdbox-director-folders.",
+		Hosts: 2, Routing: "director", Workload: FolderUsers(),
+		Settings: with(func(s *mailstore.Settings) { s.VolatileDir = "/dev/shm/dovecot/%u" })},
+	{Name: "maildir-director-index-fast", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"iterindex"},
+		Why: "The baseline for maildir-director-iterindex: INDEX on fast storage, mail on storage whose every " +
+			"RPC is 20 ms slower; rebuilding the list index walks the slow mail directory.",
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Faults: slowMail(),
+		Settings: with(func(s *mailstore.Settings) { s.IndexDir = "/fast/%u" })},
+	{Name: "maildir-director-iterindex", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"iterindex"},
+		Why: "ITERINDEX lists folders by walking the fast INDEX directory instead of the slow mail directory: " +
+			"same answers, and less time per operation than maildir-director-index-fast, though only a little: LIST " +
+			"is answered from the list index and walks a directory only after a CREATE or DELETE set its refresh flag. " +
+			"A folder whose mail directory exists without an index directory is not listed with ITERINDEX.",
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Faults: slowMail(),
+		Settings: with(func(s *mailstore.Settings) { s.IndexDir, s.IterIndex = "/fast/%u", true })},
 	{Name: "maildir-director-nordirplus", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"nordirplus"},
 		Why:   "READDIR instead of READDIRPLUS: same safety, compare its RPCs per operation with maildir-director.",
 		Hosts: 2, Routing: "director", Mount: "nordirplus", Settings: recommended(), Workload: BusyUsers()},

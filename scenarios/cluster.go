@@ -21,6 +21,7 @@ type clusterState struct {
 	down    map[int]time.Duration // crashed hosts: when they went down
 	expire  time.Duration         // director_user_expire (0: users move at once)
 	hiccups []Event
+	drains  []Event
 	r       *rand.Rand // hiccup choices and quota-status routing
 }
 
@@ -40,12 +41,22 @@ func (c *clusterState) route(op mailgen.Op, now time.Duration, n int) (h int, un
 		return h, true
 	}
 	for i := 0; i < n; i++ {
-		if _, ok := c.down[h]; !ok {
+		if _, ok := c.down[h]; !ok && !c.drained(h, now) {
 			break
 		}
 		h = (h + 1) % n
 	}
 	return h, false
+}
+
+// drained reports whether the director has host h out of service at now.
+func (c *clusterState) drained(h int, now time.Duration) bool {
+	for _, e := range c.drains {
+		if e.Host == h && now >= e.At && now < e.At+e.For {
+			return true
+		}
+	}
+	return false
 }
 
 // launch starts the MTA-and-clients process: it waits for each operation's
@@ -78,6 +89,11 @@ func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
 		r.launchPurges(ops, state)
 	}
 	events := slices.Clone(r.sc.Events)
+	for _, e := range r.sc.Events {
+		if e.Kind == Drain {
+			events = append(events, Event{At: e.At + e.For, Kind: drainEnd, Host: e.Host})
+		}
+	}
 	slices.SortStableFunc(events, func(a, b Event) int { return int(a.At - b.At) })
 	if len(events) == 0 {
 		return
@@ -101,6 +117,18 @@ func (r *runner) apply(e Event, state *clusterState) {
 		state.down[e.Host] = r.sched.Now()
 	case Hiccup:
 		r.sched.Tracef("event: director hiccup for %v", e.For)
+	case Drain:
+		// doveadm director update HOST 0 + flush: the host's users move,
+		// and their sessions there are kicked
+		r.sched.Tracef("event: director drains %s for %v", r.hosts[e.Host].Name(), e.For)
+		r.kick(func(s *session) bool { return s.host == e.Host })
+	case drainEnd:
+		// the host is back; its users move back and their sessions on the
+		// host that stood in are kicked
+		r.sched.Tracef("event: %s back in the director", r.hosts[e.Host].Name())
+		r.kick(func(s *session) bool {
+			return s.host != e.Host && state.router.Route(s.user, s.clientIP) == e.Host
+		})
 	case ServerRestart:
 		r.sched.Tracef("event: NFS server restart (clients reclaim: %v)", e.Reclaim)
 		r.srv.Restart()
@@ -108,6 +136,30 @@ func (r *runner) apply(e Event, state *clusterState) {
 			for _, m := range r.mounts {
 				m.Reclaim()
 			}
+		}
+	}
+}
+
+// drainEnd is the internal event that ends a Drain.
+const drainEnd EventKind = "drain-end"
+
+// session is a running IMAP session, for the director's kicks.
+type session struct {
+	host     int // index in r.hosts (-1: not a backend)
+	user     string
+	clientIP string
+	kicked   bool
+	idled    time.Duration // think time spent so far
+}
+
+// kick disconnects the running sessions that match, as the director's
+// KICK does: each ends before its next command (the client reconnects
+// through the director; the model does not replay it).
+func (r *runner) kick(match func(*session) bool) {
+	for _, s := range r.sessions {
+		if !s.kicked && s.host >= 0 && match(s) {
+			s.kicked = true
+			r.sched.Tracef("kick %s on %s", s.user, r.hosts[s.host].Name())
 		}
 	}
 }

@@ -38,6 +38,7 @@ type fileScenario struct {
 	Delivery         string           `toml:"delivery"`
 	DeliverySettings map[string]any   `toml:"delivery_settings"`
 	QuotaStatus      bool             `toml:"quota_status"`
+	HostChange       bool             `toml:"host_change"`
 	DRC              bool             `toml:"drc"`
 	Faults           string           `toml:"faults"` // a fault plan file, relative to this one
 	Fault            []fault.RuleSpec `toml:"fault"`  // or the rules inline
@@ -70,6 +71,7 @@ type fileWorkload struct {
 	Idle       string  `toml:"idle"`
 	ClientIPs  int     `toml:"client_ips"`
 	Zipf       float64 `toml:"zipf"`
+	Folders    int     `toml:"folders"`
 }
 
 // Load reads a scenario file. Errors name the file and line.
@@ -92,7 +94,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 	at := func(key string) string { return fmt.Sprintf("%s:%d", name, lineOf(data, key)) }
 	sc := Scenario{Name: f.Name, Format: f.Format, Claim: f.Claim, Expected: check.Verdict(f.Expected),
 		Why: f.Why, Disputed: f.Disputed, ClaimIDs: f.Claims, Hosts: f.Hosts, Routing: f.Routing, Mount: f.Mount, MaxSteps: f.MaxSteps,
-		Delivery: f.Delivery, QuotaStatus: f.QuotaStatus, DRC: f.DRC, Unmounted: f.Unmounted}
+		Delivery: f.Delivery, QuotaStatus: f.QuotaStatus, HostChange: f.HostChange, DRC: f.DRC, Unmounted: f.Unmounted}
 	var err error
 	if sc.Settings, err = parseSettings(f.Settings, at); err != nil {
 		return Scenario{}, err
@@ -171,7 +173,7 @@ func parseEvents(in []fileEvent, at func(string) string) ([]Event, error) {
 
 func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
 	s := mailgen.Spec{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
-		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf}
+		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders}
 	for _, d := range []struct {
 		key string
 		val string
@@ -250,6 +252,12 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 	"index_memory": boolSetting(func(s *mailstore.Settings) *bool { return &s.IndexMemory }),
 	"noaltcheck":   boolSetting(func(s *mailstore.Settings) *bool { return &s.NoAltCheck }),
 	"alt_dir":      stringSetting(func(s *mailstore.Settings) *string { return &s.AltDir }),
+	// index_dir, list_index, iterindex and volatile_dir are mail_location's
+	// INDEX=<dir>, LISTINDEX=, ITERINDEX and VOLATILEDIR=.
+	"index_dir":    stringSetting(func(s *mailstore.Settings) *string { return &s.IndexDir }),
+	"list_index":   stringSetting(func(s *mailstore.Settings) *string { return &s.ListIndex }),
+	"iterindex":    boolSetting(func(s *mailstore.Settings) *bool { return &s.IterIndex }),
+	"volatile_dir": stringSetting(func(s *mailstore.Settings) *string { return &s.VolatileDir }),
 }
 
 func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {

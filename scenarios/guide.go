@@ -14,6 +14,9 @@ type Measured struct {
 	Seeds     int                   `json:"seeds"`
 	Verdicts  map[check.Verdict]int `json:"verdicts"`
 	RPCsPerOp float64               `json:"rpcs_per_op"`
+	// LatencyMsPerOp is the virtual time an operation takes, think time
+	// excluded.
+	LatencyMsPerOp float64 `json:"latency_ms_per_op"`
 	// Agrees says whether the seeds bear the expectation out (see Agrees);
 	// FirstBad is a seed to replay when they do not.
 	FirstBad uint64 `json:"first_bad_seed,omitempty"`
@@ -68,6 +71,7 @@ func Measure(sc Scenario, n int) (Measured, error) {
 	m := Measured{Scenario: sc.Name, Expected: sc.Expected, Seeds: n, Verdicts: map[check.Verdict]int{},
 		Disputed: sc.Disputed, Why: sc.Why}
 	var rpcs, ops int
+	var busy float64
 	for i, r := range results {
 		if errs[i] != nil {
 			return m, errs[i]
@@ -75,6 +79,7 @@ func Measure(sc Scenario, n int) (Measured, error) {
 		m.Verdicts[r.Verdict]++
 		rpcs += r.RPCs
 		ops += r.Ops
+		busy += r.BusySeconds
 		if m.WorstSeed == 0 || r.Verdict.Severity() > results[m.WorstSeed-1].Verdict.Severity() {
 			m.WorstSeed = r.Seed
 		}
@@ -85,6 +90,7 @@ func Measure(sc Scenario, n int) (Measured, error) {
 	m.Agrees = Agrees(sc.Expected, m.Verdicts)
 	if ops > 0 {
 		m.RPCsPerOp = float64(rpcs) / float64(ops)
+		m.LatencyMsPerOp = 1000 * busy / float64(ops)
 	}
 	return m, nil
 }

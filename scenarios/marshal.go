@@ -20,7 +20,7 @@ func Marshal(sc Scenario) ([]byte, error) {
 	}
 	f := fileScenario{Name: sc.Name, Format: sc.Format, Claim: sc.Claim, Expected: string(sc.Expected),
 		Why: sc.Why, Disputed: sc.Disputed, Claims: sc.ClaimIDs, Hosts: sc.Hosts, Routing: sc.Routing, Mount: sc.Mount, MaxSteps: sc.MaxSteps,
-		Delivery: sc.Delivery, QuotaStatus: sc.QuotaStatus, DRC: sc.DRC, Unmounted: sc.Unmounted,
+		Delivery: sc.Delivery, QuotaStatus: sc.QuotaStatus, HostChange: sc.HostChange, DRC: sc.DRC, Unmounted: sc.Unmounted,
 		Settings: settingsMap(sc.Settings)}
 	for _, r := range sc.Faults.Rules {
 		f.Fault = append(f.Fault, fault.SpecOf(r))
@@ -46,7 +46,7 @@ func Marshal(sc Scenario) ([]byte, error) {
 	}
 	w := sc.Workload
 	f.Workload = fileWorkload{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
-		Commands: w.Commands, Duration: w.Duration.String(), Idle: w.Idle.String(), ClientIPs: w.ClientIPs, Zipf: w.Zipf}
+		Commands: w.Commands, Duration: w.Duration.String(), Idle: w.Idle.String(), ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders}
 	var b bytes.Buffer
 	err := toml.NewEncoder(&b).Encode(f)
 	return b.Bytes(), err
@@ -66,5 +66,9 @@ func settingsMap(s mailstore.Settings) map[string]any {
 		"index_memory":          yes[s.IndexMemory],
 		"noaltcheck":            yes[s.NoAltCheck],
 		"alt_dir":               s.AltDir,
+		"index_dir":             s.IndexDir,
+		"list_index":            s.ListIndex,
+		"iterindex":             yes[s.IterIndex],
+		"volatile_dir":          s.VolatileDir,
 	}
 }

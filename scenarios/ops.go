@@ -3,11 +3,14 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/nfsmail/nfsmail/harness/host"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/mailstore/sdbox"
@@ -46,16 +49,30 @@ func (r *runner) spawn(h *host.Host, i int, op mailgen.Op) {
 	r.users[h.Name()+"/"+name] = op.User
 	open := opener(r.sc.Format)
 	h.Spawn(name, func(env mailstore.Env) {
+		s := &session{host: slices.Index(r.hosts, h), user: op.User, clientIP: op.ClientIP}
+		if op.Kind == mailgen.Session {
+			r.sessions[name] = s
+			defer delete(r.sessions, name)
+		}
+		start := r.sched.Now()
+		defer func() { r.busy += r.sched.Now() - start - s.idled }()
 		if op.Kind == mailgen.Deliver && r.sc.DeliverySettings != nil {
 			env.Settings = *r.sc.DeliverySettings
 		}
-		box, err := open(env, op.User)
+		var err error
+		if r.sc.HostChange {
+			_, err = mailboxlist.HostChange(env, r.sc.Format, op.User)
+		}
+		var box mailstore.Mailbox
+		if err == nil {
+			box, err = open(env, op.User)
+		}
 		if err == nil {
 			switch op.Kind {
 			case mailgen.Deliver:
 				err = r.deliver(box, op)
 			case mailgen.Session:
-				err = r.session(env, box, op)
+				err = r.session(env, s, box, op)
 			}
 		}
 		if err != nil {
@@ -81,10 +98,31 @@ func (r *runner) deliver(box mailstore.Mailbox, op mailgen.Op) error {
 	return nil
 }
 
-func (r *runner) session(env mailstore.Env, box mailstore.Mailbox, op mailgen.Op) error {
+func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, op mailgen.Op) error {
 	var mails []mailstore.Mail
+	var list *mailboxlist.List
+	defer func() {
+		if list != nil {
+			list.Close()
+		}
+	}()
 	for _, c := range op.Commands {
+		if s.kicked {
+			r.sched.Tracef("disconnected: kicked by the director")
+			return nil
+		}
 		switch c.Kind {
+		case mailgen.List, mailgen.Create, mailgen.Delete:
+			if list == nil {
+				l, err := mailboxlist.Open(env, r.sc.Format, op.User)
+				if err != nil {
+					return fmt.Errorf("list: %w", err)
+				}
+				list = l
+			}
+			if err := r.folder(env, list, op.User, c); err != nil {
+				return err
+			}
 		case mailgen.Select:
 			got, err := box.Sync()
 			if err != nil {
@@ -94,6 +132,7 @@ func (r *runner) session(env mailstore.Env, box mailstore.Mailbox, op mailgen.Op
 			r.model.Observed(op.User, mails, r.ack("select %d mails", len(mails)))
 		case mailgen.Idle:
 			env.Clock.Sleep(c.Wait)
+			s.idled += c.Wait
 		case mailgen.Store, mailgen.Expunge:
 			if len(mails) == 0 {
 				continue
@@ -104,6 +143,42 @@ func (r *runner) session(env mailstore.Env, box mailstore.Mailbox, op mailgen.Op
 		}
 	}
 	return nil
+}
+
+// folder runs LIST, CREATE or DELETE. A CREATE of an existing folder and
+// a DELETE of a missing one are ordinary NO answers, not failures.
+func (r *runner) folder(env mailstore.Env, list *mailboxlist.List, user string, c mailgen.Command) error {
+	begin := r.sched.Trace().Len() - 1
+	if c.Kind == mailgen.List {
+		names, err := list.Names()
+		if err != nil {
+			return fmt.Errorf("list: %w", err)
+		}
+		r.model.Listed(user, env.Hostname, names, begin, r.ack("list %s", strings.Join(names, " ")))
+		return nil
+	}
+	create := c.Kind == mailgen.Create
+	tok := r.model.FolderBegin(user, c.Folder, create, begin)
+	var err error
+	settledBy := mailboxlist.ErrNotFound
+	if create {
+		err, settledBy = list.Create(c.Folder), mailboxlist.ErrExists
+	} else {
+		err = list.Delete(c.Folder)
+	}
+	settled := err == nil || errors.Is(err, settledBy)
+	r.model.FolderEnd(tok, settled, r.ack("%s %s: %s", c.Kind, c.Folder, answer(err)))
+	if settled {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", c.Kind, c.Folder, err)
+}
+
+func answer(err error) string {
+	if err == nil {
+		return "OK"
+	}
+	return "NO " + err.Error()
 }
 
 // change runs a STORE or EXPUNGE on one message the session knows.
@@ -168,6 +243,14 @@ func (r *runner) audit() error {
 		step := r.ack("fsck %s", user)
 		for _, problem := range check(h.FS(), user) {
 			r.model.Inconsistent(user, problem, step)
+		}
+		if r.sc.Workload.Folders > 0 {
+			names, err := mailboxlist.Scan(h.FS(), r.sc.Format, user, r.sc.Settings)
+			if err != nil {
+				r.model.HarnessFailed(fmt.Sprintf("audit of %s's folders failed: %v", user, err))
+				continue
+			}
+			r.model.AuditFolders(user, names, r.ack("folders of %s: %s", user, strings.Join(names, " ")))
 		}
 	}
 	return nil

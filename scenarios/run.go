@@ -49,19 +49,23 @@ type LogLine struct {
 
 // Result is the outcome of one run. Its JSON form only ever gains fields.
 type Result struct {
-	Scenario       string                    `json:"scenario"`
-	Seed           uint64                    `json:"seed"`
-	Verdict        check.Verdict             `json:"verdict"`
-	Expected       check.Verdict             `json:"expected_verdict"`
-	Findings       []check.Finding           `json:"findings"`
-	RPCCounts      map[string]int            `json:"rpc_counts"`
-	RPCByHost      map[string]map[string]int `json:"rpc_counts_by_host"`
-	RPCs           int                       `json:"rpcs"`
-	Ops            int                       `json:"ops"`
-	OpsFailed      int                       `json:"ops_failed"`
-	RPCsPerOp      float64                   `json:"rpcs_per_op"`
-	VirtualSeconds float64                   `json:"virtual_seconds"`
-	Steps          int                       `json:"steps"`
+	Scenario  string                    `json:"scenario"`
+	Seed      uint64                    `json:"seed"`
+	Verdict   check.Verdict             `json:"verdict"`
+	Expected  check.Verdict             `json:"expected_verdict"`
+	Findings  []check.Finding           `json:"findings"`
+	RPCCounts map[string]int            `json:"rpc_counts"`
+	RPCByHost map[string]map[string]int `json:"rpc_counts_by_host"`
+	RPCs      int                       `json:"rpcs"`
+	Ops       int                       `json:"ops"`
+	OpsFailed int                       `json:"ops_failed"`
+	RPCsPerOp float64                   `json:"rpcs_per_op"`
+	// BusySeconds is the virtual time operations took, summed over all of
+	// them, think time (IDLE) excluded: with Ops, the latency per mail
+	// operation that slow storage or lock waits add.
+	BusySeconds    float64 `json:"busy_seconds"`
+	VirtualSeconds float64 `json:"virtual_seconds"`
+	Steps          int     `json:"steps"`
 	// FirstCorruptionSeconds is the virtual time of the observation that
 	// revealed the first user-visible damage (-1: none).
 	FirstCorruptionSeconds float64     `json:"first_corruption_seconds"`
@@ -100,6 +104,9 @@ type runner struct {
 	model  *check.Model
 	res    *Result
 	users  map[string]string // process name -> user, for log attribution
+	busy   time.Duration     // Result.BusySeconds
+	// sessions are the IMAP sessions running now, by process name.
+	sessions map[string]*session
 }
 
 func newRunner(sc Scenario, opts Options) (*runner, error) {
@@ -111,14 +118,16 @@ func newRunner(sc Scenario, opts Options) (*runner, error) {
 	if limit == 0 {
 		limit = 200
 	}
-	r := &runner{sc: sc, opts: opts, model: check.NewModel(), users: map[string]string{},
+	r := &runner{sc: sc, opts: opts, model: check.NewModel(), users: map[string]string{}, sessions: map[string]*session{},
 		res: &Result{Scenario: sc.Name, Seed: opts.Seed, Expected: sc.Expected, Replay: replay(sc, opts), FirstCorruptionSeconds: -1,
 			Findings: []check.Finding{}, Log: []LogLine{}}}
 	r.sched = sim.New(sim.Options{Chooser: chooser, MaxSteps: sc.maxSteps(), TraceLimit: limit})
 	r.store = simfs.New(simfs.Options{Now: func() time.Time { return host.Epoch.Add(r.sched.Now()) }})
 	var verf [8]byte
 	binary.BigEndian.PutUint64(verf[:], sim.Stream(opts.Seed, "server").Uint64())
-	srvOpts := nfsserver.Options{WriteVerifier: verf, DRC: sc.DRC}
+	// The server's clock is the scheduler's, so a delay fault charges the
+	// calling process's virtual time.
+	srvOpts := nfsserver.Options{WriteVerifier: verf, DRC: sc.DRC, Clock: host.NFSClock{S: r.sched}}
 	if len(sc.Faults.Rules) > 0 || sc.Faults.Granularity > 0 {
 		srvOpts.Faults = fault.New(sc.Faults, opts.Seed)
 	}
@@ -179,7 +188,8 @@ func (r *runner) newHost(name string, skew time.Duration, o nfsclient.Options, s
 	}
 	r.mounts = append(r.mounts, m)
 	r.base = append(r.base, m.Counts())
-	cfg := host.Config{Name: name, Skew: skew, NFS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged}
+	cfg := host.Config{Name: name, Skew: skew, NFS: m, Seed: r.opts.Seed, Settings: s, Log: r.logged,
+		Tmpfs: []string{"dev/shm"}}
 	if u := r.sc.Unmounted; u != nil && name == fmt.Sprintf("backend%d", u.Host+1) {
 		cfg.Unmounted, cfg.MountPointWritable = true, u.Writable
 	}
@@ -211,8 +221,11 @@ func (r *runner) run() (*Result, error) {
 	state := &clusterState{router: router, down: map[int]time.Duration{}, expire: r.sc.DirectorUserExpire,
 		r: sim.Stream(r.opts.Seed, "cluster")}
 	for _, e := range r.sc.Events {
-		if e.Kind == Hiccup {
+		switch e.Kind {
+		case Hiccup:
 			state.hiccups = append(state.hiccups, e)
+		case Drain:
+			state.drains = append(state.drains, e)
 		}
 	}
 	r.launch(ops, state)
@@ -234,6 +247,7 @@ func (r *runner) run() (*Result, error) {
 		r.res.FirstCorruptionSeconds = r.firstCorruption()
 	}
 	r.res.Ops = len(ops) - r.res.OpsFailed
+	r.res.BusySeconds = r.busy.Seconds()
 	if r.res.Ops > 0 {
 		r.res.RPCsPerOp = float64(r.res.RPCs) / float64(len(ops))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 )
 
 // Scenario is a cluster shape, its settings, a workload and the verdict the
@@ -70,6 +71,10 @@ type Scenario struct {
 	// down the director keeps sending its users there until their entries
 	// expire. 0 means they move at once (the host was removed or flushed).
 	DirectorUserExpire time.Duration
+	// HostChange: every process first runs the host-change hook
+	// (mailboxlist.HostChange), which deletes this host's copy of a
+	// host-local list index when the user was served elsewhere since.
+	HostChange bool
 	// MaxSteps bounds the run (0 = a default that fits the workload).
 	MaxSteps int
 }
@@ -102,6 +107,11 @@ const (
 	// ServerRestart: the NFS server restarts (unstable writes and locks
 	// lost, grace period).
 	ServerRestart EventKind = "server-restart"
+	// Drain: the director takes the host out of service for a while
+	// (maintenance): its users go to the next host, and come back after
+	// For. Processes already running there finish; the host keeps its
+	// tmpfs.
+	Drain EventKind = "drain"
 )
 
 // Unmounted describes a backend whose NFS mount is missing.
@@ -172,6 +182,9 @@ func (s Scenario) Validate() error {
 	if _, err := nfsclient.ParseOptions(s.Mount); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
+	if err := mailboxlist.CheckSettings(s.Settings); err != nil {
+		return fmt.Errorf("scenario %s: mail_location: %w", s.Name, err)
+	}
 	return nil
 }
 
@@ -179,12 +192,12 @@ func (e Event) validate(hosts int) error {
 	switch {
 	case e.At < 0:
 		return fmt.Errorf("event %s at %v: negative time", e.Kind, e.At)
-	case e.Kind == Crash && (e.Host < 0 || e.Host >= hosts):
-		return fmt.Errorf("crash of host %d: no such host", e.Host)
-	case e.Kind == Hiccup && e.For <= 0:
-		return fmt.Errorf("hiccup at %v: needs a positive duration", e.At)
-	case e.Kind != Crash && e.Kind != Hiccup && e.Kind != ServerRestart:
-		return fmt.Errorf("unknown event %q (crash, hiccup, server-restart)", e.Kind)
+	case (e.Kind == Crash || e.Kind == Drain) && (e.Host < 0 || e.Host >= hosts):
+		return fmt.Errorf("%s of host %d: no such host", e.Kind, e.Host)
+	case (e.Kind == Hiccup || e.Kind == Drain) && e.For <= 0:
+		return fmt.Errorf("%s at %v: needs a positive duration", e.Kind, e.At)
+	case e.Kind != Crash && e.Kind != Hiccup && e.Kind != ServerRestart && e.Kind != Drain:
+		return fmt.Errorf("unknown event %q (crash, hiccup, server-restart, drain)", e.Kind)
 	}
 	return nil
 }

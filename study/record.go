@@ -31,6 +31,8 @@ type Record struct {
 	OpsFailed      int                `json:"ops_failed"`
 	RPCsPerOp      float64            `json:"rpcs_per_op"`
 	VirtualSeconds float64            `json:"virtual_seconds"`
+	// BusySeconds is the time operations took, think time excluded.
+	BusySeconds float64 `json:"busy_seconds"`
 	// FirstCorruptionSeconds is -1 when the run found no damage.
 	FirstCorruptionSeconds float64 `json:"first_corruption_seconds"`
 	TraceSHA256            string  `json:"trace_sha256"`
@@ -46,7 +48,7 @@ func NewRecord(v *Variant, res *scenarios.Result) Record {
 		Scenario: v.Base, Variant: v.Name, Knobs: slices.Clone(v.Knobs), Seed: res.Seed,
 		Verdict: res.Verdict, Expected: res.Expected, Findings: map[check.Kind]int{},
 		RPCs: res.RPCs, Ops: res.Ops, OpsFailed: res.OpsFailed, RPCsPerOp: res.RPCsPerOp,
-		VirtualSeconds: res.VirtualSeconds, FirstCorruptionSeconds: res.FirstCorruptionSeconds,
+		VirtualSeconds: res.VirtualSeconds, BusySeconds: res.BusySeconds, FirstCorruptionSeconds: res.FirstCorruptionSeconds,
 		TraceSHA256: res.TraceSHA256, Replay: v.Replay(res.Seed),
 	}
 	if r.Knobs == nil {

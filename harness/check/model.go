@@ -16,9 +16,10 @@ type Model struct {
 }
 
 type mailbox struct {
-	msgs  map[string]*message // by Message-ID
-	order []string            // Message-IDs in delivery order
-	byUID map[mailstore.UID]string
+	msgs      map[string]*message // by Message-ID
+	order     []string            // Message-IDs in delivery order
+	byUID     map[mailstore.UID]string
+	folderOps []folderOp // CREATEs and DELETEs, in the order they began
 }
 
 type message struct {

@@ -57,9 +57,12 @@ type Mount struct {
 	fileID      uint64 // open files so far: lock owners
 	nlmHeld     map[*file]nlmHeld
 	nlmCookie   uint64
-	nsmState    int32 // the status monitor's state number: odd while up
-	silly       int   // silly-renamed files so far
-	noSilly     bool
+	// nlmUnlocks are UNLOCKs the server refused in its grace period; the
+	// lock is gone locally, and they are sent again every graceWait.
+	nlmUnlocks []pendingUnlock
+	nsmState   int32 // the status monitor's state number: odd while up
+	silly      int   // silly-renamed files so far
+	noSilly    bool
 }
 
 var (
@@ -135,6 +138,7 @@ func (m *Mount) Counts() map[string]int {
 func (m *Mount) Crash() {
 	m.DropCaches()
 	m.locks = lockTable{}
+	m.nlmUnlocks = nil // the rebooted lockd forgets them; FREE_ALL frees the locks
 	if !m.opts.NoLock {
 		m.rebooted()
 	}

@@ -45,7 +45,11 @@ func (f *file) nlmLock(typ vfs.LockType, wait bool) error {
 			return nil
 		case nfs3.NLMDeniedGracePeriod:
 			if typ == vfs.Unlock {
-				m.nlmGranted(f, typ) // Linux drops the lock locally anyway
+				// Linux drops the lock locally at once and its lockd
+				// resends the UNLOCK every NLMCLNT_GRACE_WAIT until the
+				// grace period is over (nlmclnt_unlock_callback)
+				m.nlmGranted(f, typ)
+				m.nlmUnlocks = append(m.nlmUnlocks, pendingUnlock{f: f, at: m.clock.Now() + graceWait})
 				return nil
 			}
 			m.clock.Sleep(graceWait)
@@ -78,8 +82,41 @@ func (m *Mount) nlmGranted(f *file, typ vfs.LockType) {
 	m.nlmHeld[f] = nlmHeld{f: f, excl: typ == vfs.WriteLock}
 }
 
-// nlmCall sends one LOCK or UNLOCK for the whole file.
+// pendingUnlock is an UNLOCK to send again at virtual time at.
+type pendingUnlock struct {
+	f  *file
+	at time.Duration
+}
+
+// resendUnlocks sends the UNLOCKs refused during a grace period whose
+// wait is over. The model's lockd has no thread of its own: it resends
+// when the mount next talks NLM.
+func (m *Mount) resendUnlocks() {
+	if len(m.nlmUnlocks) == 0 {
+		return
+	}
+	now := m.clock.Now()
+	pending := m.nlmUnlocks
+	m.nlmUnlocks = nil
+	for _, u := range pending {
+		if u.at > now {
+			m.nlmUnlocks = append(m.nlmUnlocks, u)
+			continue
+		}
+		if st, err := m.nlmSend(u.f, vfs.Unlock, false, false); err == nil && st == nfs3.NLMDeniedGracePeriod {
+			m.nlmUnlocks = append(m.nlmUnlocks, pendingUnlock{f: u.f, at: now + graceWait})
+		}
+	}
+}
+
+// nlmCall sends one LOCK or UNLOCK for the whole file, after any UNLOCK
+// due again.
 func (m *Mount) nlmCall(f *file, typ vfs.LockType, block, reclaim bool) (nfs3.NLMStat, error) {
+	m.resendUnlocks()
+	return m.nlmSend(f, typ, block, reclaim)
+}
+
+func (m *Mount) nlmSend(f *file, typ vfs.LockType, block, reclaim bool) (nfs3.NLMStat, error) {
 	m.nlmCookie++
 	cookie := binary.BigEndian.AppendUint64(nil, m.nlmCookie)
 	lock := nfs3.NLMLock{CallerName: m.host, FH: f.ino.fh, OH: f.owner(), SVID: int32(f.id)}

@@ -90,6 +90,30 @@ func TestReclaimAfterRestart(t *testing.T) {
 	}
 }
 
+// An UNLOCK of a reclaimed lock during the grace period is refused; Linux
+// drops the lock locally and resends the UNLOCK until the grace period is
+// over, so the lock does not stay held on the server for ever.
+func TestUnlockInGraceIsResent(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	fa, fb := lockFile(t, a, "f"), lockFile(t, b, "f")
+	other := lockFile(t, a, "g")
+	must(t, vfs.Lock(fa, vfs.WriteLock, false))
+	w.srv.Restart()
+	if _, err := a.Reclaim(); err != nil {
+		t.Fatal(err)
+	}
+	must(t, vfs.Lock(fa, vfs.Unlock, false)) // refused in grace, dropped locally
+	w.clk.t += time.Minute
+	if err := vfs.Lock(fb, vfs.WriteLock, false); !errors.Is(err, vfs.ErrWouldBlock) {
+		t.Fatalf("before the resend the server still holds a's lock: got %v", err)
+	}
+	must(t, vfs.Lock(other, vfs.WriteLock, false)) // a's next NLM call resends the UNLOCK
+	if err := vfs.Lock(fb, vfs.WriteLock, false); err != nil {
+		t.Fatalf("after the resent UNLOCK the lock should be free: %v", err)
+	}
+}
+
 // Without a reclaim (the client never heard of the restart), the lock is
 // silently gone once the grace period ends and another host takes it: both
 // believe they hold it.

@@ -49,19 +49,19 @@ func newGuideCmd() *cobra.Command {
 
 // printGuide renders the claims as a Markdown table.
 func printGuide(w io.Writer, rows []scenarios.GuideRow, seeds int) {
-	fmt.Fprintf(w, "| claim of the guide | scenario | expected | measured (%d seeds) | RPCs/op |\n", seeds)
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	fmt.Fprintf(w, "| claim of the guide | scenario | expected | measured (%d seeds) | RPCs/op | ms/op |\n", seeds)
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
 		text := clip(r.Claim.Text, 90)
 		if len(r.Scenarios) == 0 {
-			fmt.Fprintf(w, "| %s | — | — | not simulated yet | — |\n", text)
+			fmt.Fprintf(w, "| %s | — | — | not simulated yet | — | — |\n", text)
 			continue
 		}
 		for i, m := range r.Scenarios {
 			if i > 0 {
 				text = "〃"
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %.1f |\n", text, m.Scenario, m.Expected, verdicts(m), m.RPCsPerOp)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.1f | %.0f |\n", text, m.Scenario, m.Expected, verdicts(m), m.RPCsPerOp, m.LatencyMsPerOp)
 		}
 	}
 }

@@ -121,6 +121,9 @@ func printResult(w io.Writer, sc scenarios.Scenario, res *scenarios.Result, trac
 	}
 	fmt.Fprintf(w, "ops       %d done, %d failed; %d scheduling steps; %.1f s virtual\n",
 		res.Ops, res.OpsFailed, res.Steps, res.VirtualSeconds)
+	if res.Ops > 0 {
+		fmt.Fprintf(w, "latency   %.1f ms per op (virtual, think time excluded)\n", 1000*res.BusySeconds/float64(res.Ops))
+	}
 	fmt.Fprintf(w, "rpcs      %d total, %.1f per op:", res.RPCs, res.RPCsPerOp)
 	procs := make([]string, 0, len(res.RPCCounts))
 	for p := range res.RPCCounts {

@@ -1,0 +1,55 @@
+package check
+
+import "testing"
+
+func TestListedHoldsSettledFolders(t *testing.T) {
+	m := NewModel()
+	op := m.FolderBegin("u", "Work", true, 1)
+	m.FolderEnd(op, true, 2)
+	m.Listed("u", "h1", []string{"INBOX", "Work"}, 3, 4) // right
+	if len(m.Findings()) != 0 {
+		t.Fatalf("findings %v", m.Findings())
+	}
+	m.Listed("u", "h2", []string{"INBOX"}, 5, 6) // left out
+	del := m.FolderBegin("u", "Work", false, 7)
+	m.Listed("u", "h1", []string{"INBOX"}, 6, 8) // overlaps the DELETE: not judged
+	m.FolderEnd(del, true, 9)
+	m.Listed("u", "h1", []string{"INBOX", "Work"}, 10, 11) // shows a deleted one
+	fs := m.Findings()
+	if len(fs) != 2 || fs[0].Kind != ListStale || fs[1].Kind != ListStale {
+		t.Fatalf("findings %v, want two list-stale", fs)
+	}
+	if VerdictOf(fs) != SelfHealed {
+		t.Fatalf("verdict %s, want SELF-HEALED", VerdictOf(fs))
+	}
+}
+
+func TestFolderStateUnknownAfterFailure(t *testing.T) {
+	m := NewModel()
+	op := m.FolderBegin("u", "Work", true, 1)
+	m.FolderEnd(op, false, 2) // EIO: may or may not exist
+	m.Listed("u", "h", []string{"INBOX"}, 3, 4)
+	m.Listed("u", "h", []string{"INBOX", "Work"}, 5, 6)
+	running := m.FolderBegin("u", "Other", true, 7) // never ends: its process died
+	_ = running
+	m.Listed("u", "h", []string{"INBOX"}, 8, 9)
+	m.AuditFolders("u", []string{"INBOX"}, 10)
+	if fs := m.Findings(); len(fs) != 0 {
+		t.Fatalf("findings %v, want none", fs)
+	}
+}
+
+func TestAuditFolders(t *testing.T) {
+	m := NewModel()
+	a := m.FolderBegin("u", "Kept", true, 1)
+	m.FolderEnd(a, true, 2)
+	b := m.FolderBegin("u", "Gone", true, 3)
+	m.FolderEnd(b, true, 4)
+	c := m.FolderBegin("u", "Gone", false, 5)
+	m.FolderEnd(c, true, 6)
+	m.AuditFolders("u", []string{"INBOX", "Gone"}, 7)
+	fs := m.Findings()
+	if len(fs) != 2 || VerdictOf(fs) != Corrupted {
+		t.Fatalf("findings %v, want a lost and a resurrected folder", fs)
+	}
+}
