@@ -61,7 +61,7 @@ func Build(c *Config, o Options) (scenarios.Scenario, []Risk, []string, error) {
 	if err != nil {
 		return scenarios.Scenario{}, nil, nil, err
 	}
-	s.IndexMemory = loc["INDEX"] == "MEMORY"
+	applyLocation(&s, loc)
 	sc := scenarios.Scenario{
 		Name: "your-setup", Format: format, Expected: check.Clean, Hosts: max(o.Hosts, 2),
 		Routing: "random", Mount: mount, Settings: s, Workload: scenarios.HotUser(),
@@ -70,6 +70,9 @@ func Build(c *Config, o Options) (scenarios.Scenario, []Risk, []string, error) {
 	}
 	if o.Director {
 		sc.Routing = "director"
+	}
+	if s.ListIndex != "" || s.VolatileDir != "" || s.IterIndex || s.ListIndexVeryDirtySyncs || s.NoMailboxListIndex {
+		sc.Workload.Folders = 3 // the settings only matter to folder commands
 	}
 	if lda := ldaSettings(c, s); lda != nil {
 		sc.DeliverySettings = lda
@@ -94,6 +97,35 @@ func mailLocation(v string) (string, map[string]string, error) {
 		opts[strings.ToUpper(k)] = val
 	}
 	return format, opts, nil
+}
+
+// applyLocation applies mail_location's INDEX=, LISTINDEX=, ITERINDEX,
+// VOLATILEDIR=, ALT= and NOALTCHECK. "~/" is the user's mail root and
+// %-variables other than %u are kept as literal directory names.
+func applyLocation(s *mailstore.Settings, loc map[string]string) {
+	path := func(v string) string {
+		if rest, ok := strings.CutPrefix(v, "~/"); ok {
+			return "%u/" + rest
+		}
+		return v
+	}
+	switch idx, ok := loc["INDEX"]; {
+	case idx == "MEMORY":
+		s.IndexMemory = true
+	case ok && idx != "":
+		s.IndexDir = path(idx)
+	}
+	if v, ok := loc["LISTINDEX"]; ok {
+		s.ListIndex = path(v)
+	}
+	if v, ok := loc["VOLATILEDIR"]; ok {
+		s.VolatileDir = path(v)
+	}
+	if v, ok := loc["ALT"]; ok {
+		s.AltDir = path(v)
+	}
+	_, s.IterIndex = loc["ITERINDEX"]
+	_, s.NoAltCheck = loc["NOALTCHECK"]
 }
 
 // mountOptions keeps the options the client model knows and checks them.

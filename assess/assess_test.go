@@ -91,6 +91,7 @@ func TestBadInputIsAClearError(t *testing.T) {
 		{"mail_fsync = always\n", "", "mail_location is not set"},
 		{"mail_location = maildir:~/M\nmail_fsync = sometimes\n", "", "line 2: mail_fsync=sometimes"},
 		{"mail_location = maildir:~/M\n", "rw,frobnicate", `--mount: mount option "frobnicate"`},
+		{"mail_location = maildir:~/M:ITERINDEX\n", "", "ITERINDEX requires INDEX to be explicitly set"},
 	} {
 		c, err := ParseDoveconf("x", []byte(tc.conf))
 		if err != nil {
@@ -99,6 +100,24 @@ func TestBadInputIsAClearError(t *testing.T) {
 		if _, _, _, err := Build(c, Options{Mount: tc.mount}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q %q: error %v, want %q", tc.conf, tc.mount, err, tc.want)
 		}
+	}
+}
+
+func TestMailLocationOptionsAreApplied(t *testing.T) {
+	c, err := ParseDoveconf("x", []byte("mail_location = maildir:~/Maildir:INDEX=/fast/%2.256Nu/%u:ITERINDEX:"+
+		"LISTINDEX=/dev/shm/dovecot/%u/dovecot.list.index:VOLATILEDIR=/dev/shm/dovecot/%u\n"+
+		"mailbox_list_index_very_dirty_syncs = yes\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _, unknown, err := Build(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sc.Settings
+	if s.IndexDir != "/fast/%2.256Nu/%u" || !s.IterIndex || s.ListIndex != "/dev/shm/dovecot/%u/dovecot.list.index" ||
+		s.VolatileDir != "/dev/shm/dovecot/%u" || !s.ListIndexVeryDirtySyncs || len(unknown) != 0 {
+		t.Errorf("settings %+v, unknown %v", s, unknown)
 	}
 }
 

@@ -84,6 +84,13 @@ type Settings struct {
 	IterIndex bool
 	// VolatileDir is VOLATILEDIR=<dir> for host-local lock files.
 	VolatileDir string
+	// NoMailboxListIndex is mailbox_list_index = no (default yes): LIST
+	// always scans the folders on disk.
+	NoMailboxListIndex bool
+	// ListIndexVeryDirtySyncs is mailbox_list_index_very_dirty_syncs
+	// (default no): a process trusts the list index from its first LIST
+	// on, instead of syncing it with the disk first.
+	ListIndexVeryDirtySyncs bool
 	// AltDir is mail_location's ALT=<dir> ("%u" expands to the user): the
 	// dbox alternative storage root; "" means none.
 	AltDir string

@@ -258,6 +258,15 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 	"list_index":   stringSetting(func(s *mailstore.Settings) *string { return &s.ListIndex }),
 	"iterindex":    boolSetting(func(s *mailstore.Settings) *bool { return &s.IterIndex }),
 	"volatile_dir": stringSetting(func(s *mailstore.Settings) *string { return &s.VolatileDir }),
+	"mailbox_list_index": func(s *mailstore.Settings, v any) error {
+		var on bool
+		if err := boolSetting(func(*mailstore.Settings) *bool { return &on })(s, v); err != nil {
+			return err
+		}
+		s.NoMailboxListIndex = !on
+		return nil
+	},
+	"mailbox_list_index_very_dirty_syncs": boolSetting(func(s *mailstore.Settings) *bool { return &s.ListIndexVeryDirtySyncs }),
 }
 
 func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {

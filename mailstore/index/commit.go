@@ -55,7 +55,7 @@ func (s *Sync) Commit(c Changes) error {
 	}
 	s.done = true
 	ix := s.ix
-	defer ix.unlockLog(ix.head)
+	defer func() { ix.unlockLog(ix.head) }() // the head may have been replaced (rotation, reset) and its lock moved to it
 	if !s.request {
 		c.External = true
 	}
@@ -154,7 +154,7 @@ func (s *Sync) Reset(m *Map) error {
 	}
 	s.done = true
 	ix := s.ix
-	defer ix.unlockLog(ix.head)
+	defer func() { ix.unlockLog(ix.head) }() // the head may have been replaced (rotation, reset) and its lock moved to it
 	nm := m.Clone()
 	nm.Hdr.IndexID = ix.head.hdr.IndexID
 	nm.recount()

@@ -7,11 +7,14 @@
 // # What it follows
 //
 //   - LIST reads the list index (mailbox_list_index_refresh): when its
-//     header's refresh flag is set, or it lists no mailbox at all (it is
-//     new, or was lost with a tmpfs), the folders are scanned from disk and
-//     the index rewritten; otherwise the index is trusted as it is. Nothing
-//     else is compared with the disk, so a list index that missed another
-//     host's CREATE or DELETE keeps answering with the old folder set.
+//     header's refresh flag is set, when it lists no mailbox at all (it is
+//     new, or was lost with a tmpfs), or when this process has not synced
+//     it yet (its in-memory tree is empty; mailbox_list_index_very_dirty_syncs
+//     skips that), the folders are scanned from disk and the index
+//     rewritten; otherwise the index is trusted as it is. Nothing else is
+//     compared with the disk, so within a session a list index that missed
+//     another host's CREATE or DELETE keeps answering with the old folders,
+//     and with very dirty syncs so does every later session.
 //   - CREATE and DELETE take mailboxes.lock, change the disk, and set the
 //     refresh flag (mailbox_list_index_refresh_later); a CREATE that finds
 //     the folder existing, or a DELETE that finds it gone, sets the flag

@@ -21,7 +21,9 @@ const LastHostFile = ".lasthost"
 // to this host. It reports whether it deleted anything. This is the "way
 // to delete the list indexes for users that have already moved" the guide
 // asks for (Dovecot Pro ships one as its nfs_hostchange plugin); it costs a
-// read of the marker on every login and a rebuild after every move.
+// read of the marker on every login and a rebuild after every move. With
+// mailbox_list_index_very_dirty_syncs a stale copy would be trusted; without
+// it, new sessions sync the copy anyway and deleting it frees tmpfs space.
 func HostChange(env mailstore.Env, format, user string) (bool, error) {
 	lay, err := newLayout(format, user, env.Settings)
 	if err != nil {

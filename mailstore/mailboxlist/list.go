@@ -31,7 +31,11 @@ func CheckSettings(s mailstore.Settings) error {
 type List struct {
 	env mailstore.Env
 	lay layout
-	ix  *index.Index // nil: no backing store (INDEX=MEMORY)
+	ix  *index.Index // nil: no backing store (INDEX=MEMORY, mailbox_list_index=no)
+	// synced: this process has synced the list index with the disk once
+	// (a new process has no mailbox tree yet, so its first refresh syncs
+	// unless mailbox_list_index_very_dirty_syncs is set).
+	synced bool
 }
 
 // Open opens user's mailbox list for a process of the given mailbox
@@ -48,7 +52,7 @@ func Open(env mailstore.Env, format, user string) (*List, error) {
 	}
 	l := &List{env: env, lay: lay}
 	dir, name, ok := env.Settings.ListIndexPath(user, lay.mailRoot())
-	if !ok {
+	if !ok || env.Settings.NoMailboxListIndex {
 		return l, nil
 	}
 	s := env.Settings
@@ -71,8 +75,9 @@ func (l *List) Close() {
 }
 
 // Names answers LIST "" "*": the folders, INBOX first. With a list index
-// it is read, and rescanned from disk only when its refresh flag is set or
-// it lists nothing.
+// it is read, and synced with the disk first when its refresh flag is
+// set, when it lists nothing, or when this process has not synced it yet
+// (unless mailbox_list_index_very_dirty_syncs trusts it from the start).
 func (l *List) Names() ([]string, error) {
 	if l.ix == nil {
 		return l.lay.scan(l.env.FS)
@@ -81,10 +86,15 @@ func (l *List) Names() ([]string, error) {
 		return nil, err
 	}
 	t, err := parse(l.ix.Map())
-	if err == nil && !t.refresh && len(t.names) > 0 {
+	trusted := l.synced || l.env.Settings.ListIndexVeryDirtySyncs
+	if err == nil && !t.refresh && len(t.names) > 0 && trusted {
 		return t.sorted(), nil
 	}
-	return l.sync()
+	names, err := l.sync()
+	if err == nil {
+		l.synced = true
+	}
+	return names, err
 }
 
 // sync rescans the folders and rewrites the list index under its lock

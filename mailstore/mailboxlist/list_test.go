@@ -107,9 +107,10 @@ func localListIndex(h *mailtest.Host) *mailtest.Host {
 	return h
 }
 
-// A host-local list index misses another host's CREATE and DELETE and
-// keeps answering with the old folders until its own CREATE or DELETE
-// sets the refresh flag.
+// A host-local list index misses another host's CREATE and DELETE: a
+// session that has synced it keeps answering with the old folders until
+// its own CREATE or DELETE sets the refresh flag; a new session syncs it
+// with the disk first, unless mailbox_list_index_very_dirty_syncs is set.
 func TestLocalListIndexGoesStale(t *testing.T) {
 	w := mailtest.NewWorld()
 	a := open(t, localListIndex(w.Host("a", 1, 0)), "sdbox")
@@ -129,12 +130,18 @@ func TestLocalListIndexGoesStale(t *testing.T) {
 	want(t, "b", names(t, b), "INBOX", "New")
 	// back on a: its list index still says what it said
 	want(t, "a after the move back", names(t, a), "INBOX", "Old")
-	a2 := open(t, localListIndex(w.Host("a", 3, 0)), "sdbox")
-	want(t, "a new process on a", names(t, a2), "INBOX", "Old")
+	dirty := localListIndex(w.Host("a", 3, 0))
+	dirty.Env.Settings.ListIndexVeryDirtySyncs = true
+	a2 := open(t, dirty, "sdbox")
+	want(t, "a new process on a with very dirty syncs", names(t, a2), "INBOX", "Old")
 	if err := a2.Create("Third"); err != nil {
 		t.Fatal(err)
 	}
 	want(t, "a after its own CREATE", names(t, a), "INBOX", "New", "Third")
+	if err := b.Delete("New"); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "a new process on a", names(t, open(t, localListIndex(w.Host("a", 4, 0)), "sdbox")), "INBOX", "Third")
 }
 
 // HostChange deletes the local copy when another host served the user.
