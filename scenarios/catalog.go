@@ -56,6 +56,15 @@ func FolderUsers() mailgen.Spec {
 	}
 }
 
+// FolderHotUser is one user whose thirty IMAP sessions within a minute
+// also list, create and delete two folders.
+func FolderHotUser() mailgen.Spec {
+	return mailgen.Spec{
+		Users: 1, Deliveries: 10, Sessions: 30, Commands: 8, Folders: 2,
+		Duration: time.Minute, Idle: time.Second, ClientIPs: 3,
+	}
+}
+
 // drainFirst takes backend1 out of the director from minute 3 to 6: its
 // users are served by backend2 meanwhile and then return.
 func drainFirst() []Event {
@@ -239,6 +248,11 @@ var catalog = []Scenario{
 		Settings: with(func(s *mailstore.Settings) {
 			s.ListIndex, s.ListIndexVeryDirtySyncs = "/dev/shm/dovecot/%u/dovecot.list.index", true
 		})},
+	{Name: "maildir-random-folders", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"no-multi-server", "no-director-warning"},
+		Why: "Without a director two backends share the list index on NFS. A CREATE or DELETE on one sets its refresh " +
+			"flag, but a session on the other reads the list index log through its attribute cache and keeps listing " +
+			"the old folders for a few seconds. No mail is lost.",
+		Hosts: 2, Routing: "random", Settings: recommended(), Workload: FolderHotUser()},
 	{Name: "sdbox-director-folders", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"volatiledir", "director"},
 		Why:   "The baseline for sdbox-director-volatiledir: mailboxes.lock is created, locked and unlinked on NFS for every CREATE and DELETE.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: FolderUsers()},

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -156,7 +157,8 @@ type session struct {
 // KICK does: each ends before its next command (the client reconnects
 // through the director; the model does not replay it).
 func (r *runner) kick(match func(*session) bool) {
-	for _, s := range r.sessions {
+	for _, name := range slices.Sorted(maps.Keys(r.sessions)) { // map order would change the trace
+		s := r.sessions[name]
 		if !s.kicked && s.host >= 0 && match(s) {
 			s.kicked = true
 			r.sched.Tracef("kick %s on %s", s.user, r.hosts[s.host].Name())
