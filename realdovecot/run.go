@@ -60,6 +60,12 @@ type Result struct {
 	RPCByHost      map[string]map[string]int `json:"rpc_counts_by_host"`
 	RPCsPerOp      float64                   `json:"rpcs_per_op"`
 	WallSeconds    float64                   `json:"wall_seconds"`
+	// RootCreates and UserCreates count what the Dovecot processes created
+	// on the mail store (creating opens, directories, links) as root and as
+	// any other user, over all hosts: root_squash can only matter to the
+	// first.
+	RootCreates int64 `json:"root_creates"`
+	UserCreates int64 `json:"user_creates"`
 	Log            []LogLine                 `json:"log"`
 	LogClasses     map[Class]int             `json:"log_classes"`
 	Errors         []string                  `json:"op_errors"`
@@ -270,6 +276,9 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 	stopAll(r.insts)
 	for i, v := range r.views {
 		r.res.RPCByHost[v.Host] = subCounts(v.RPCs(), base[i])
+		c := v.FUSECounts()
+		r.res.RootCreates += c["root_creates"]
+		r.res.UserCreates += c["user_creates"]
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("realdovecot: %w", err)

@@ -8,6 +8,16 @@ type Claim struct {
 	Text    string `json:"text"`
 }
 
+// elsewhere says where claims no simulated scenario can test are measured.
+var elsewhere = map[string]string{
+	"root-squash": "no simulated process runs as root; the real-Dovecot tier counts what Dovecot creates on the store as root " +
+		"(`nfsmail dovecot run maildir-director`, line \"made\"; asserted 0 in realdovecot TestDirectorPinnedStaysClean)",
+}
+
+// Elsewhere says where a claim that no simulated scenario tests is
+// measured instead ("" if nowhere).
+func (c Claim) Elsewhere() string { return elsewhere[c.ID] }
+
 // Claims lists every claim of the guide in the order it makes them.
 var Claims = []Claim{
 	{"no-multi-server", "NFS", "Dovecot does not support accessing the same user simultaneously by different servers. That will result in more or less severe mailbox corruption."},

@@ -141,6 +141,7 @@ func printReal(w io.Writer, n int, res *realdovecot.Result) {
 	fmt.Fprintf(w, "  lmtp   %d delivered, %d temp-failed, %d failed\n", res.Deliveries, res.DeliverTemp, res.DeliverFailed)
 	fmt.Fprintf(w, "  imap   %d sessions, %d failed\n", res.Sessions, res.SessionsFailed)
 	fmt.Fprintf(w, "  rpcs   %d (%.1f per op); %.1f s wall\n", res.RPCs, res.RPCsPerOp, res.WallSeconds)
+	fmt.Fprintf(w, "  made   %d files/dirs/links as the mail user, %d as root (root_squash matters only to those)\n", res.UserCreates, res.RootCreates)
 	fmt.Fprintf(w, "  log    %d corruption, %d lock, %d other lines\n", res.LogClasses[realdovecot.ClassCorruption],
 		res.LogClasses[realdovecot.ClassLock], res.LogClasses[realdovecot.ClassOther])
 	for i, fd := range res.Findings {

@@ -54,7 +54,11 @@ func printGuide(w io.Writer, rows []scenarios.GuideRow, seeds int) {
 	for _, r := range rows {
 		text := clip(r.Claim.Text, 90)
 		if len(r.Scenarios) == 0 {
-			fmt.Fprintf(w, "| %s | — | — | not simulated yet | — | — |\n", text)
+			what := "not simulated yet"
+			if e := r.Claim.Elsewhere(); e != "" {
+				what = "not simulated: " + e
+			}
+			fmt.Fprintf(w, "| %s | — | — | %s | — | — |\n", text, what)
 			continue
 		}
 		for i, m := range r.Scenarios {

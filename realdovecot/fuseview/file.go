@@ -85,6 +85,7 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 		return nil, nil, 0, n.v.errno(err)
 	}
 	n.v.entry(fi, out)
+	n.v.created(ctx)
 	ch := n.newChild(ctx, fi)
 	cn, ok := ch.Operations().(*node)
 	if !ok {

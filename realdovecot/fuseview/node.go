@@ -197,6 +197,7 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 		return nil, n.v.errno(err)
 	}
 	n.v.entry(fi, out)
+	n.v.created(ctx)
 	return n.newChild(ctx, fi), 0
 }
 
@@ -258,6 +259,7 @@ func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string,
 		return nil, n.v.errno(err)
 	}
 	n.v.entry(fi, out)
+	n.v.created(ctx)
 	return n.newChild(ctx, fi), 0
 }
 

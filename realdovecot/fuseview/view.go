@@ -1,6 +1,7 @@
 package fuseview
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -37,6 +38,10 @@ type View struct {
 	sillyLive int
 
 	ops, locks, rangeLocks, lockWaits, wouldBlock, errs atomic.Int64
+	// rootCreates and userCreates count creating opens (O_CREAT),
+	// directories and links made by callers with uid 0 and by everyone
+	// else (root_squash would change the first kind only).
+	rootCreates, userCreates atomic.Int64
 }
 
 // Mount serves fsys at dir (an existing empty directory) until Unmount. The
@@ -84,7 +89,17 @@ func (v *View) Counts() map[string]int64 {
 	return map[string]int64{
 		"ops": v.ops.Load(), "locks": v.locks.Load(), "range_locks": v.rangeLocks.Load(),
 		"lock_waits": v.lockWaits.Load(), "would_block": v.wouldBlock.Load(), "errors": v.errs.Load(),
+		"root_creates": v.rootCreates.Load(), "user_creates": v.userCreates.Load(),
 	}
+}
+
+// created counts a new name made by ctx's caller.
+func (v *View) created(ctx context.Context) {
+	if c, ok := fuse.FromContext(ctx); ok && c.Uid == 0 {
+		v.rootCreates.Add(1)
+		return
+	}
+	v.userCreates.Add(1)
 }
 
 // Unmount detaches the view. If files are still open the kernel refuses a
