@@ -19,9 +19,9 @@ type reason struct {
 // reasons are the known causes of signs one tier shows and the other
 // does not. Each was traced in a fidelity run (see the issue notes).
 var reasons = []reason{
-	{"corrupted cache", "dovecot.index.cache: real Dovecot caches message data there and reads another host's " +
-		"appends through a stale attribute cache; the engines write no cache file"},
-	{"cache", "dovecot.index.cache is not simulated"},
+	{"corrupted cache", "dovecot.index.cache: a host reads another host's appends through a stale attribute " +
+		"cache; the engines cache one header field where Dovecot caches several, so they see it less often"},
+	{"cache", "dovecot.index.cache: only record framing, offsets and file_seq are simulated, not purging"},
 	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
 	{"already exists, rebuilding", "two hosts took the same next_uid"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},

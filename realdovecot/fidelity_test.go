@@ -42,7 +42,7 @@ func TestExplainAndMarkdown(t *testing.T) {
 		RealOnlyFiles: []string{"dovecot.index.cache"}}
 	f.Differ = f.explain()
 	got := strings.Join(f.Differ, "; ")
-	for _, want := range []string{"verdicts differ", "dovecot.index.cache: real Dovecot caches", "WRITE +7.0, GETATTR +3.0", "files only real Dovecot writes: dovecot.index.cache"} {
+	for _, want := range []string{"verdicts differ", "dovecot.index.cache: a host reads another host's appends", "WRITE +7.0, GETATTR +3.0", "files only real Dovecot writes: dovecot.index.cache"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("explain = %q, missing %q", got, want)
 		}

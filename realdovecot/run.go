@@ -64,13 +64,13 @@ type Result struct {
 	// on the mail store (creating opens, directories, links) as root and as
 	// any other user, over all hosts: root_squash can only matter to the
 	// first.
-	RootCreates int64 `json:"root_creates"`
-	UserCreates int64 `json:"user_creates"`
-	Log            []LogLine                 `json:"log"`
-	LogClasses     map[Class]int             `json:"log_classes"`
-	Errors         []string                  `json:"op_errors"`
-	WorkDir        string                    `json:"workdir,omitempty"`
-	Note           string                    `json:"note"`
+	RootCreates int64         `json:"root_creates"`
+	UserCreates int64         `json:"user_creates"`
+	Log         []LogLine     `json:"log"`
+	LogClasses  map[Class]int `json:"log_classes"`
+	Errors      []string      `json:"op_errors"`
+	WorkDir     string        `json:"workdir,omitempty"`
+	Note        string        `json:"note"`
 }
 
 // Runnable reports why real Dovecot cannot run sc, or nil.

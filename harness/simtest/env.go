@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/nfsmail/nfsmail/harness/fault"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
+	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/dotlock"
 	"github.com/nfsmail/nfsmail/nfsserver"
 	"github.com/nfsmail/nfsmail/nfsserver/simfs"
@@ -36,8 +37,9 @@ type Env struct {
 	hosts map[string]*host
 	files map[string]vfs.File
 	locks map[string]*dotlock.Lock
-	rpcs  []string // RPCs sent by the current command
-	logs  []string // what engine code logged during it
+	boxes map[string]mailstore.Mailbox // open sessions (select)
+	rpcs  []string                     // RPCs sent by the current command
+	logs  []string                     // what engine code logged during it
 }
 
 type host struct {
@@ -49,7 +51,8 @@ type host struct {
 
 // NewEnv returns an empty world; the server starts with the first mount.
 func NewEnv() *Env {
-	return &Env{clk: &clock{}, hosts: map[string]*host{}, files: map[string]vfs.File{}, locks: map[string]*dotlock.Lock{}}
+	return &Env{clk: &clock{}, hosts: map[string]*host{}, files: map[string]vfs.File{}, locks: map[string]*dotlock.Lock{},
+		boxes: map[string]mailstore.Mailbox{}}
 }
 
 // server starts the NFS server with the fault rules declared so far.

@@ -58,11 +58,26 @@
 // corrupted", "Log synchronization error at seq=%d,offset=%d for %s: %s"
 // (e.g. "Append with UID %d, but next_uid = %d"), "duplicate transaction
 // log sequence", "was recreated while we had it locked - locking is
-// broken", "Corrupted index file", lock timeouts. Not modelled: the
-// extensions Dovecot itself keeps (keywords, modseq, cache offsets,
-// maildir's per-record data), the dovecot.index.cache file, moving the
-// index to memory after a write error (the error is returned instead),
-// .log.2 expiry and views.
+// broken", "Corrupted index file", lock timeouts, and for the cache
+// "Deleting corrupted cache: %s" ("record points outside file", "invalid
+// record size", "reset_id mismatch even after locking (...)"). Not
+// modelled: the extensions Dovecot itself keeps (keywords, modseq,
+// maildir's per-record data), moving the index to memory after a write
+// error (the error is returned instead), .log.2 expiry and views.
+//
+// # dovecot.index.cache
+//
+// Cache holds one field per message, CacheField (the Message-ID header,
+// under a name of its own so real Dovecot reads it as an opaque string):
+// the 32-byte header with file_seq and the encoded field-header offset,
+// one field header, and records appended at the end of the file under the
+// index lock and the cache file's own lock; the "cache" extension points
+// each index record at its record and carries file_seq as its reset_id.
+// IMAP SELECTs look every message up (a FETCH of the header) and cache the
+// misses; LMTP caches at save time once the file exists. A record that
+// reads short or malformed deletes the file. Not modelled: other fields and
+// caching decisions, continued records, purging (compression) and the
+// deleted-record counts that trigger it.
 //
 // # Extensions
 //

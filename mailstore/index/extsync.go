@@ -194,7 +194,15 @@ func (m *Map) diffExts(old *Map) []ExtUpdate {
 			in.ExtID, in.Name = uint32(oi), ""
 		}
 		u := ExtUpdate{Intro: in, Header: hdrDiff(oe.Hdr, e.Hdr)}
-		if u.Header == nil && (!had || uint32(len(oe.Hdr)) != in.HdrSize || oe.RecordSize != e.RecordSize || oe.RecordAlign != e.RecordAlign) {
+		reset := had && oe.ResetID != e.ResetID
+		if reset {
+			// written against the old reset_id, then reset: the fields of
+			// every record are zeroed before the record updates below
+			u.Intro.ResetID = oe.ResetID
+			u.Reset = &ExtReset{NewResetID: e.ResetID}
+			u.Header = hdrDiff(make([]byte, len(oe.Hdr)), e.Hdr)
+		}
+		if u.Header == nil && (reset || !had || uint32(len(oe.Hdr)) != in.HdrSize || oe.RecordSize != e.RecordSize || oe.RecordAlign != e.RecordAlign) {
 			u.Header = []ExtHdrUpdate{} // the intro alone
 		}
 		if u.Header != nil {
@@ -207,7 +215,7 @@ func (m *Map) diffExts(old *Map) []ExtUpdate {
 		for _, rec := range m.Recs {
 			f := rec.extField(e)
 			var of []byte
-			if o, ok := old.Lookup(rec.UID); ok && had && oe.RecordSize > 0 {
+			if o, ok := old.Lookup(rec.UID); ok && had && oe.RecordSize > 0 && !reset {
 				of = o.extField(oe)
 			}
 			if !bytes.Equal(padTo(of, len(f)), f) {

@@ -61,6 +61,7 @@ type Header struct {
 // Byte offsets of header fields that transactions update
 // (offsetof(struct mail_index_header, ...)).
 const (
+	OffFlags          = 20
 	OffUIDValidity    = 24
 	OffNextUID        = 28
 	OffFirstRecentUID = 48

@@ -38,6 +38,7 @@ type Index struct {
 	readSince int64 // log bytes applied since dovecot.index was written
 	recreate  bool  // rewrite dovecot.index at the next unlock
 	dotlock   lockHolder
+	cache     *Cache // dovecot.index.cache, opened on first use
 }
 
 // Config errors of mail_nfs_index (mail-storage-settings.c).
@@ -128,6 +129,7 @@ func (ix *Index) install(m *Map, ino uint64) {
 			ix.errorf("Index %s: Lost log for seq=%d offset=%d: log file seq %d", ix.path,
 				m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset, h.FileSeq)
 			ix.fsckLogged("log_file_seq %d -> %d", m.Hdr.LogFileSeq, h.FileSeq)
+			m.Hdr.Flags |= HdrFsckd // dbox storages rebuild when they see it
 			ix.recreate = true
 		}
 		m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = h.FileSeq, uint32(h.HdrSize)
@@ -150,6 +152,9 @@ func (ix *Index) Close() {
 	if ix.head != nil {
 		ix.head.close()
 		ix.head = nil
+	}
+	if ix.cache != nil {
+		ix.cache.close()
 	}
 }
 

@@ -132,6 +132,9 @@ func (m *Map) recount() {
 // own (uid_validity, next_uid, first_recent_uid).
 func (m *Map) Diff(old *Map) Changes {
 	var c Changes
+	if m.Hdr.Flags != old.Hdr.Flags {
+		c.SetHeader32(OffFlags, m.Hdr.Flags)
+	}
 	if m.Hdr.UIDValidity != old.Hdr.UIDValidity {
 		c.SetHeader32(OffUIDValidity, m.Hdr.UIDValidity)
 	}

@@ -22,7 +22,11 @@ func (m *Mailbox) Sync() ([]mailstore.Mail, error) {
 	if err := m.refreshView(); err != nil {
 		return nil, fmt.Errorf("maildir: sync: %w", err)
 	}
-	return m.mails(), nil
+	mails := m.mails()
+	if m.index != nil {
+		_ = m.index.CacheMessageIDs(mails) // the cache is advisory: failures are logged, not returned
+	}
+	return mails, nil
 }
 
 // Store replaces uid's flags: the change waits for the next index sync,

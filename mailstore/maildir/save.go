@@ -26,6 +26,9 @@ func (m *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 	if err != nil {
 		return 0, fmt.Errorf("maildir: deliver: %w", err)
 	}
+	if m.index != nil {
+		_ = m.index.CacheDelivered(mailstore.UID(uid), msg.ID)
+	}
 	return mailstore.UID(uid), nil
 }
 

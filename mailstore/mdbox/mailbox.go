@@ -28,6 +28,7 @@ type Mailbox struct {
 	dir       string // <user>/mailboxes/INBOX/dbox-Mails
 	st        *storage
 	index     *index.Index
+	memIndex  bool // INDEX=MEMORY: no dovecot.index.cache either
 	extPath   string
 	ext       *ext
 	corrupted bool
@@ -60,7 +61,7 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 		idxRoot = fmt.Sprintf("%s/.memory-index/%s.%d", user, env.Hostname, env.PID)
 		boxIdx = idxRoot + "/mailboxes/INBOX"
 		env.Settings.IndexMemory = false
-		mb.corrupted = true
+		mb.corrupted, mb.memIndex = true, true
 	case env.Settings.IndexDir != "":
 		idxRoot, boxIdx = root, root+"/mailboxes/INBOX"
 	}
@@ -146,7 +147,10 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	if err := mb.refresh(); err != nil {
 		return nil, fmt.Errorf("mdbox: sync: %w", err)
 	}
-	if mb.corrupted || mb.st.corrupted {
+	// mdbox_sync_begin rebuilds a storage marked corrupted, and a mailbox
+	// or map index an fsck repaired
+	if mb.corrupted || mb.st.corrupted || mb.index.Map().Hdr.Flags&index.HdrFsckd != 0 ||
+		mb.st.ix.Map().Hdr.Flags&index.HdrFsckd != 0 {
 		if err := mb.rebuild(); err != nil {
 			return nil, fmt.Errorf("mdbox: sync: %w", err)
 		}
@@ -159,6 +163,9 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags), MessageID: info.ID,
 			Size: info.Size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
+	}
+	if !mb.memIndex {
+		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
 	return out, nil
 }

@@ -43,6 +43,7 @@ func (mb *Mailbox) rebuild() error {
 	}
 	msgs, byGUID := st.scan()
 	m := s.Map().Clone()
+	m.Hdr.Flags &^= index.HdrFsckd // mail_index_unset_fscked
 	if m.Hdr.UIDValidity == 0 {
 		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
 	}
@@ -141,6 +142,7 @@ func (s *storage) scanFile(id uint32, path string, msgs []found, byGUID map[stri
 // numbered from next_uid on, and returns each message's new map_uid.
 func (l *mapLock) resetTo(msgs []found) []uint32 {
 	l.m.Recs = nil
+	l.m.Hdr.Flags &^= index.HdrFsckd
 	clear(l.ext.recs)
 	if l.m.Hdr.UIDValidity == 0 {
 		l.m.Hdr.UIDValidity = uint32(l.s.env.Clock.Now().Unix())

@@ -47,6 +47,9 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
 		dbox.FsyncDir(mb.env, mb.dir)
 	}
+	if !mb.memIndex {
+		_ = mb.index.CacheDelivered(uid, msg.ID)
+	}
 	return uid, nil
 }
 

@@ -31,7 +31,9 @@
 // # Faults
 //
 // A mailbox marked corrupted (a u.N that already exists, an index record
-// whose file is gone, an index the log reset) is rebuilt at the next sync
+// whose file is gone, an index the log reset), or whose index header
+// carries the FSCKD flag an index fsck set, is rebuilt at the next sync
+// (a save's sync included)
 // under the index lock as sdbox_sync_index_rebuild does: "sdbox %s:
 // Rebuilding index", every u.* file listed, flags kept where the index
 // still has the UID, "sdbox %s: Ignoring invalid filename %s",

@@ -16,6 +16,7 @@ type Mailbox struct {
 	env       mailstore.Env
 	dir       string // <user>/mailboxes/INBOX/dbox-Mails
 	index     *index.Index
+	memIndex  bool                     // INDEX=MEMORY: no dovecot.index.cache either
 	corrupted bool                     // sdbox_set_mailbox_corrupted: rebuild at next sync
 	info      map[uint32]dbox.MailInfo // what each u.<uid> file says
 	tempSeq   int
@@ -43,7 +44,7 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 	case !ok: // INDEX=MEMORY: a file no other process opens stands in for memory
 		opts.Dir, opts.Prefix = user+"/.memory-index", fmt.Sprintf("dovecot.index.%s.%d", env.Hostname, env.PID)
 		env.Settings.IndexMemory = false
-		mb.corrupted = true
+		mb.corrupted, mb.memIndex = true, true
 	case env.Settings.IndexDir != "":
 		opts.Dir = root + "/mailboxes/INBOX"
 	}
@@ -73,7 +74,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	if err := mb.index.Refresh(); err != nil {
 		return nil, fmt.Errorf("sdbox: sync: %w", err)
 	}
-	if mb.index.Map().Hdr.UIDValidity == 0 || mb.corrupted {
+	if mb.index.Map().Hdr.UIDValidity == 0 || mb.corrupted || fscked(mb.index.Map()) {
 		if err := mb.rebuild(); err != nil {
 			return nil, fmt.Errorf("sdbox: sync: %w", err)
 		}
@@ -87,6 +88,9 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
 			MessageID: info.ID, Size: info.Size, Key: fmt.Sprintf("u.%d", uid)})
+	}
+	if !mb.memIndex {
+		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
 	return out, nil
 }

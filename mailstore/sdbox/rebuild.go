@@ -17,7 +17,7 @@ func (mb *Mailbox) rebuild() error {
 		return err
 	}
 	old := s.Map()
-	rebuilding := mb.corrupted || old.Hdr.UIDValidity != 0
+	rebuilding := mb.corrupted || old.Hdr.UIDValidity != 0 || fscked(old)
 	if rebuilding {
 		mb.env.Logf(mailstore.Warning, "sdbox %s: Rebuilding index", mb.dir)
 	}
@@ -27,6 +27,7 @@ func (mb *Mailbox) rebuild() error {
 		return err
 	}
 	m := old.Clone()
+	m.Hdr.Flags &^= index.HdrFsckd // mail_index_unset_fscked
 	m.Recs = m.Recs[:0]
 	for _, uid := range uids {
 		r := index.Record{UID: mailstore.UID(uid)}
@@ -52,6 +53,10 @@ func (mb *Mailbox) rebuild() error {
 	}
 	return s.Commit(m.Diff(old))
 }
+
+// fscked reports the index header's FSCKD flag: an fsck repaired the
+// index, so sdbox_sync_begin rebuilds it from the files.
+func fscked(m *index.Map) bool { return m.Hdr.Flags&index.HdrFsckd != 0 }
 
 // listUIDs returns the UIDs of the u.* files, sorted.
 func (mb *Mailbox) listUIDs() ([]uint32, error) {

@@ -31,6 +31,9 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
 		dbox.FsyncDir(mb.env, mb.dir)
 	}
+	if !mb.memIndex {
+		_ = mb.index.CacheDelivered(mailstore.UID(uid), msg.ID)
+	}
 	return mailstore.UID(uid), nil
 }
 
@@ -66,6 +69,15 @@ func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
 	s, err := mb.index.Begin()
 	if err != nil {
 		return 0, err
+	}
+	if mb.corrupted || fscked(s.Map()) { // the save's sdbox_sync_begin rebuilds first
+		s.Rollback()
+		if err := mb.rebuild(); err != nil {
+			return 0, err
+		}
+		if s, err = mb.index.Begin(); err != nil {
+			return 0, err
+		}
 	}
 	m := s.Map().Clone()
 	if m.Hdr.UIDValidity == 0 { // creating the mailbox (sdbox_mailbox_create_indexes)

@@ -1,0 +1,428 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/dotlock"
+	"github.com/nfsmail/nfsmail/vfs"
+)
+
+// dovecot.index.cache (lib-index/mail-cache*.c): a 32-byte header, one
+// field header right after it, then records appended at the end of the
+// file. The mailbox index points each message at its record through the
+// "cache" extension (a 32-bit offset per record); the extension's reset_id
+// must equal the cache header's file_seq, or the offsets mean nothing.
+const (
+	cacheSuffix        = ".cache"
+	extCache           = "cache"
+	cacheHdrSize       = 32
+	cacheRecHdrSize    = 8 // prev_offset, size
+	cacheLockTimeout   = 10 * time.Second
+	cacheMajor         = 1
+	cacheMinor         = 1
+	cacheFieldVariable = 0xffffffff
+	cacheTypeString    = 3 // MAIL_CACHE_FIELD_STRING
+	cacheDecisionYes   = 2 // MAIL_CACHE_DECISION_YES
+)
+
+// CacheField is the one field the engines cache: the Message-ID header of
+// each message, as an IMAP FETCH of it makes Dovecot cache a header
+// field. It has a name of its own so that real Dovecot, which parses
+// header fields in a format of its own, reads it as an opaque string.
+const CacheField = "x-nfsmail.message-id"
+
+// cacheHeader is struct mail_cache_header.
+type cacheHeader struct {
+	indexID, fileSeq, records, deleted, fieldOffset uint32
+}
+
+func (h cacheHeader) marshal() []byte {
+	b := []byte{cacheMajor, 8, cacheMinor, 0}
+	for _, v := range []uint32{h.indexID, h.fileSeq, 0, h.records, 0, h.deleted} {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	return binary.BigEndian.AppendUint32(b, encodeOffset(h.fieldOffset))
+}
+
+// encodeOffset is mail_index_uint32_to_offset: a multiple of 4 below
+// 2^30 stored as four 7-bit groups with their high bits set, big-endian,
+// so a torn write can never look like a valid offset.
+func encodeOffset(o uint32) uint32 {
+	o >>= 2
+	return 0x80808080 | (o & 0x7f) | (o>>7&0x7f)<<8 | (o>>14&0x7f)<<16 | (o>>21&0x7f)<<24
+}
+
+// decodeOffset is mail_index_offset_to_uint32 (0: not a valid offset).
+func decodeOffset(v uint32) uint32 {
+	if v&0x80808080 != 0x80808080 {
+		return 0
+	}
+	return ((v & 0x7f) | (v>>8&0x7f)<<7 | (v>>16&0x7f)<<14 | (v>>24&0x7f)<<21) << 2
+}
+
+func parseCacheHeader(b []byte) (cacheHeader, error) {
+	if len(b) < cacheHdrSize {
+		return cacheHeader{}, errors.New("File too small")
+	}
+	if b[0] != cacheMajor || b[1] != 8 {
+		return cacheHeader{}, errors.New("Unsupported major version or uoff_t size")
+	}
+	le := binary.LittleEndian
+	h := cacheHeader{indexID: le.Uint32(b[4:]), fileSeq: le.Uint32(b[8:]), records: le.Uint32(b[16:]),
+		deleted: le.Uint32(b[24:]), fieldOffset: decodeOffset(binary.BigEndian.Uint32(b[28:]))}
+	if h.fieldOffset == 0 {
+		return h, errors.New("missing header fields")
+	}
+	return h, nil
+}
+
+// fieldHeader is the file's struct mail_cache_header_fields with one
+// field, CacheField.
+func fieldHeader() []byte {
+	name := []byte(CacheField + "\x00")
+	size := 12 + 4 + 4 + 1 + 1 + len(name)
+	size = (size + 3) &^ 3
+	le := binary.LittleEndian
+	b := le.AppendUint32(nil, 0) // next_offset
+	b = le.AppendUint32(b, uint32(size))
+	b = le.AppendUint32(b, 1)                  // fields_count
+	b = le.AppendUint32(b, 0)                  // last_used
+	b = le.AppendUint32(b, cacheFieldVariable) // size
+	b = append(b, cacheTypeString, cacheDecisionYes)
+	b = append(b, name...)
+	return append(b, make([]byte, size-len(b))...)
+}
+
+// cacheRecord encodes a record holding value for the field at index 0.
+func cacheRecord(value string) []byte {
+	data := []byte(value + "\x00")
+	padded := (len(data) + 3) &^ 3
+	le := binary.LittleEndian
+	b := le.AppendUint32(nil, 0) // prev_offset
+	b = le.AppendUint32(b, uint32(cacheRecHdrSize+8+padded))
+	b = le.AppendUint32(b, 0) // field index
+	b = le.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	return append(b, make([]byte, padded-len(data))...)
+}
+
+// Cache is one process's handle on the mailbox's dovecot.index.cache
+// (struct mail_cache). Lookups read records through the host's NFS client,
+// so a record another host appended beyond the size this host has cached
+// reads short, as in Dovecot; writes happen under the index lock and the
+// cache file's own lock, at the end of the file as fstat reports it then.
+type Cache struct {
+	ix   *Index
+	path string
+	f    vfs.File
+	hdr  cacheHeader
+}
+
+// Cache returns the index's cache handle.
+func (ix *Index) Cache() *Cache {
+	if ix.cache == nil {
+		ix.cache = &Cache{ix: ix, path: ix.path + cacheSuffix}
+	}
+	return ix.cache
+}
+
+func (c *Cache) close() {
+	if c.f != nil {
+		_ = c.f.Close()
+		c.f = nil
+	}
+}
+
+// open opens the cache file and reads its header; false when there is
+// none (or it cannot be used).
+func (c *Cache) open() bool {
+	if c.f != nil {
+		return true
+	}
+	f, err := c.ix.env.FS.OpenFile(c.path, vfs.O_RDWR, 0)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.ix.errorf("open(%s) failed: %s", c.path, mailstore.Strerror(err))
+		}
+		return false
+	}
+	buf := make([]byte, cacheHdrSize)
+	n, _ := f.ReadAt(buf, 0)
+	hdr, err := parseCacheHeader(buf[:n])
+	if err != nil {
+		_ = f.Close()
+		c.corrupted("%v", err)
+		return false
+	}
+	c.f, c.hdr = f, hdr
+	return true
+}
+
+// corrupted is mail_cache_set_corrupted: unlink the cache and say why.
+func (c *Cache) corrupted(format string, args ...any) {
+	c.close()
+	if err := c.ix.env.FS.Remove(c.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		c.ix.errorf("unlink(%s) failed: %s", c.path, mailstore.Strerror(err))
+	}
+	c.ix.errorf("Deleting corrupted cache: %s", fmt.Sprintf(format, args...))
+}
+
+// resetID is the "cache" extension's reset_id in m (0: no extension).
+func resetID(m *Map) uint32 {
+	if i, ok := m.ExtIndex(extCache); ok {
+		return m.Exts[i].ResetID
+	}
+	return 0
+}
+
+// offsetOf is uid's cache record offset in m (0: none).
+func offsetOf(m *Map, uid mailstore.UID) uint32 {
+	i, ok := m.Find(uid)
+	if !ok {
+		return 0
+	}
+	if f := m.RecordExt(i, extCache); len(f) == 4 {
+		return binary.LittleEndian.Uint32(f)
+	}
+	return 0
+}
+
+// Lookup returns CacheField's value for uid from the cache, as the index
+// map this process has read points to it (mail_cache_lookup_field); false
+// when it is not cached. A record that cannot be read deletes the cache.
+func (c *Cache) Lookup(uid mailstore.UID) (string, bool) {
+	m := c.ix.m
+	off := offsetOf(m, uid)
+	if off == 0 || !c.open() {
+		return "", false
+	}
+	if c.hdr.fileSeq != resetID(m) {
+		// purged or recreated since: reopen once, as mail_cache_reopen
+		c.close()
+		if !c.open() || c.hdr.fileSeq != resetID(m) {
+			return "", false
+		}
+	}
+	value, err := c.readRecord(off)
+	if err != nil {
+		c.corrupted("%v", err)
+		return "", false
+	}
+	return value, true
+}
+
+// readRecord is mail_cache_get_record plus the field walk.
+func (c *Cache) readRecord(off uint32) (string, error) {
+	if off%4 != 0 {
+		return "", errors.New("invalid record offset")
+	}
+	head := make([]byte, cacheRecHdrSize)
+	if n, _ := c.f.ReadAt(head, int64(off)); n < len(head) {
+		return "", errors.New("record points outside file")
+	}
+	size := binary.LittleEndian.Uint32(head[4:])
+	if size < cacheRecHdrSize+8 || size > 1<<20 {
+		return "", errors.New("invalid record size")
+	}
+	rec := make([]byte, size)
+	if n, err := c.f.ReadAt(rec, int64(off)); n < len(rec) && (err == nil || errors.Is(err, io.EOF)) {
+		return "", errors.New("record points outside file")
+	} else if n < len(rec) {
+		return "", err
+	}
+	le := binary.LittleEndian
+	if field := le.Uint32(rec[8:]); field != 0 {
+		return "", fmt.Errorf("field index too large (%d >= 1)", field)
+	}
+	dlen := le.Uint32(rec[12:])
+	if 16+uint64(dlen) > uint64(size) || dlen == 0 {
+		return "", errors.New("record has invalid size")
+	}
+	return string(rec[16 : 16+dlen-1]), nil
+}
+
+// CacheMessageIDs looks every mail's Message-ID up in the cache, as an
+// IMAP FETCH of the header does, and caches those it did not find.
+func (ix *Index) CacheMessageIDs(mails []mailstore.Mail) error {
+	c := ix.Cache()
+	missing := map[mailstore.UID]string{}
+	for _, ml := range mails {
+		if _, ok := c.Lookup(ml.UID); !ok && ml.MessageID != "" {
+			missing[ml.UID] = ml.MessageID
+		}
+	}
+	return c.Store(missing)
+}
+
+// CacheDelivered caches a new message's Message-ID at save time when the
+// mailbox has a cache file, as LMTP does for fields clients have been
+// fetching (their caching decision is "yes").
+func (ix *Index) CacheDelivered(uid mailstore.UID, messageID string) error {
+	c := ix.Cache()
+	if uid == 0 || !c.open() {
+		return nil
+	}
+	return c.Store(map[mailstore.UID]string{uid: messageID})
+}
+
+// Store caches values (uid → CacheField value) for messages whose map
+// record carries no cache offset yet (mail_cache_add and the cache part of
+// the transaction commit): under the index lock, the cache file's lock is
+// taken, the file created when missing (with a new file_seq that becomes
+// the extension's reset_id), the records appended at its end, and the
+// index records pointed at them. A cache lock not granted within 10 s
+// skips caching, as Dovecot does.
+func (c *Cache) Store(values map[mailstore.UID]string) error {
+	if len(values) == 0 {
+		return nil
+	}
+	s, err := c.ix.Begin()
+	if err != nil {
+		return err
+	}
+	m := s.Map().Clone()
+	unlock, ok := c.lockOrCreate(m)
+	if !ok {
+		s.Rollback()
+		return nil
+	}
+	defer unlock()
+	// offsets into another file (a deleted or replaced cache) are void:
+	// the reset below zeroes them
+	current := resetID(m) == c.hdr.fileSeq
+	var uids []mailstore.UID
+	for _, r := range m.Recs {
+		if _, ok := values[r.UID]; ok && (!current || offsetOf(m, r.UID) == 0) {
+			uids = append(uids, r.UID)
+		}
+	}
+	if len(uids) == 0 {
+		s.Rollback()
+		return nil
+	}
+	fi, err := c.f.Stat()
+	if err != nil {
+		s.Rollback()
+		c.ix.errorf("fstat(%s) failed: %s", c.path, mailstore.Strerror(err))
+		return nil
+	}
+	end := uint32(fi.Size())
+	var buf []byte
+	offsets := map[mailstore.UID]uint32{}
+	for _, uid := range uids {
+		offsets[uid] = end + uint32(len(buf))
+		buf = append(buf, cacheRecord(values[uid])...)
+	}
+	if _, err := c.f.WriteAt(buf, int64(end)); err != nil {
+		s.Rollback()
+		c.ix.errorf("pwrite(%s) failed: %s", c.path, mailstore.Strerror(err))
+		return nil
+	}
+	c.hdr.records += uint32(len(uids))
+	_, _ = c.f.WriteAt(binary.LittleEndian.AppendUint32(nil, c.hdr.records), 16)
+	if err := c.ix.fsyncFile(c.f, c.path, false); err != nil {
+		s.Rollback()
+		return nil
+	}
+	if err := m.Register(extCache, 0, 4, 4); err != nil {
+		s.Rollback()
+		return err
+	}
+	x, _ := m.ExtIndex(extCache)
+	m.Exts[x].ResetID = c.hdr.fileSeq
+	for _, uid := range uids {
+		i, _ := m.Find(uid)
+		if err := m.SetRecordExt(i, extCache, binary.LittleEndian.AppendUint32(nil, offsets[uid])); err != nil {
+			s.Rollback()
+			return err
+		}
+	}
+	return s.Commit(m.Diff(s.Map()))
+}
+
+// lockOrCreate opens (creating when missing) and locks the cache file
+// (mail_cache_lock), and checks under the lock that the file_seq of a
+// file it did not create is the one the index names; m is the locked
+// index map.
+func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
+	created := false
+	if !c.open() {
+		if !c.create(m) {
+			return nil, false
+		}
+		created = c.hdr.fileSeq != resetID(m)
+	}
+	if c.ix.env.Settings.LockMethod == mailstore.LockDotlock {
+		set := c.ix.logDotlockSettings(".lock")
+		set.Timeout = c.ix.env.Settings.LockTimeout(cacheLockTimeout)
+		l, err := dotlock.Create(c.ix.env, c.path, set, 0)
+		if err != nil {
+			return nil, false
+		}
+		unlock = func() { _ = l.Release() }
+	} else {
+		deadline := c.ix.env.Clock.Now().Add(c.ix.env.Settings.LockTimeout(cacheLockTimeout))
+		for {
+			err := vfs.Lock(c.f, vfs.WriteLock, false)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, vfs.ErrWouldBlock) || !c.ix.env.Clock.Now().Before(deadline) {
+				return nil, false
+			}
+			c.ix.env.Clock.Sleep(lockPoll)
+		}
+		f := c.f
+		unlock = func() { _ = vfs.Lock(f, vfs.Unlock, false) }
+	}
+	// the lock flushed this host's cached attributes: re-read the header
+	buf := make([]byte, cacheHdrSize)
+	n, _ := c.f.ReadAt(buf, 0)
+	hdr, err := parseCacheHeader(buf[:n])
+	if err != nil {
+		unlock()
+		c.corrupted("%v", err)
+		return nil, false
+	}
+	c.hdr = hdr
+	if want := resetID(m); !created && want != 0 && hdr.fileSeq != want {
+		unlock()
+		c.corrupted("reset_id mismatch even after locking (file_seq=%d != reset_id=%d)", hdr.fileSeq, want)
+		return nil, false
+	}
+	return unlock, true
+}
+
+// create writes a new cache file under the "dovecot.index.cache.lock"
+// dotlock and renames it into place (the purge that creates the first
+// file): file_seq is the extension's reset_id + 1, or the host's clock for
+// the first file.
+func (c *Cache) create(m *Map) bool {
+	env := c.ix.env
+	set := c.ix.logDotlockSettings(".lock")
+	set.Timeout = env.Settings.LockTimeout(cacheLockTimeout)
+	l, err := dotlock.Create(env, c.path, set, 0)
+	if err != nil {
+		return false
+	}
+	if c.open() { // another process created it while we waited
+		_ = l.Release()
+		return true
+	}
+	seq := resetID(m) + 1
+	if seq == 1 {
+		seq = uint32(env.Clock.Now().Unix())
+	}
+	hdr := cacheHeader{indexID: m.Hdr.IndexID, fileSeq: seq, fieldOffset: cacheHdrSize}
+	if err := l.Replace(append(hdr.marshal(), fieldHeader()...), env.Settings.MailFsync == mailstore.FsyncAlways); err != nil {
+		_ = l.Release()
+		return false
+	}
+	return c.open()
+}
