@@ -61,6 +61,7 @@ func Build(c *Config, o Options) (scenarios.Scenario, []Risk, []string, error) {
 	if err != nil {
 		return scenarios.Scenario{}, nil, nil, err
 	}
+	unknown = append(unknown, rejectedLocation(loc)...)
 	applyLocation(&s, loc)
 	sc := scenarios.Scenario{
 		Name: "your-setup", Format: format, Expected: check.Clean, Hosts: max(o.Hosts, 2),
@@ -125,7 +126,17 @@ func applyLocation(s *mailstore.Settings, loc map[string]string) {
 		s.AltDir = path(v)
 	}
 	_, s.IterIndex = loc["ITERINDEX"]
-	_, s.NoAltCheck = loc["NOALTCHECK"]
+	_, s.NoAltCheck = loc["ALTNOCHECK"]
+}
+
+// rejectedLocation lists mail_location options Dovecot 2.3 refuses.
+func rejectedLocation(loc map[string]string) []string {
+	if _, ok := loc["NOALTCHECK"]; ok {
+		return []string{"mail_location NOALTCHECK: Dovecot 2.3 refuses to open mail with it (\"Initializing mail " +
+			"storage from mail_location setting failed: Unknown setting: NOALTCHECK\"); the guide's spelling, " +
+			"the option is ALTNOCHECK"}
+	}
+	return nil
 }
 
 // mountOptions keeps the options the client model knows and checks them.

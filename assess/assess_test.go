@@ -121,6 +121,22 @@ func TestMailLocationOptionsAreApplied(t *testing.T) {
 	}
 }
 
+// The guide's NOALTCHECK is not an option Dovecot 2.3 knows: assess says
+// so instead of silently taking it for ALTNOCHECK.
+func TestNoAltCheckSpellingIsReported(t *testing.T) {
+	c, err := ParseDoveconf("x", []byte("mail_location = mdbox:~/mdbox:ALT=/slow/%u:NOALTCHECK\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _, unknown, err := Build(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Settings.NoAltCheck || len(unknown) != 1 || !strings.Contains(unknown[0], "the option is ALTNOCHECK") {
+		t.Errorf("NoAltCheck %v, unknown %q", sc.Settings.NoAltCheck, unknown)
+	}
+}
+
 func TestRunMeasuresTheSetup(t *testing.T) {
 	rep, err := Run(load(t, "director.conf"), Options{Director: true, Seeds: 2})
 	if err != nil {

@@ -94,7 +94,9 @@ type Settings struct {
 	// AltDir is mail_location's ALT=<dir> ("%u" expands to the user): the
 	// dbox alternative storage root; "" means none.
 	AltDir string
-	// NoAltCheck is NOALTCHECK: skip the dbox-alt-root sanity check.
+	// NoAltCheck is ALTNOCHECK: skip the dbox-alt-root sanity check. The
+	// guide spells it NOALTCHECK, which Dovecot 2.3.19 rejects ("Unknown
+	// setting: NOALTCHECK").
 	NoAltCheck bool
 	// MdboxRotateSize is mdbox_rotate_size (default 10 MiB; 0 means the
 	// default): an m.* file is not appended to once this large.

@@ -25,8 +25,12 @@ func (r *run) audit() error {
 	for _, user := range users {
 		s, err := dialIMAP(in.IMAPAddr(), user)
 		var mails []mailstore.Mail
+		var folders []string
 		if err == nil {
 			mails, err = s.selectAll()
+			if err == nil && r.sc.Workload.Folders > 0 {
+				folders, err = s.list() // a fresh process: its list index is synced with the disk first
+			}
 			s.close()
 		}
 		r.rec.do(func(m *check.Model, step int) {
@@ -35,6 +39,9 @@ func (r *run) audit() error {
 				return
 			}
 			m.Audit(user, mails, step)
+			if r.sc.Workload.Folders > 0 {
+				m.AuditFolders(user, folders, step)
+			}
 		})
 	}
 	in.Stop()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +106,42 @@ func (s *imapSession) selectAll() ([]mailstore.Mail, error) {
 		mails = append(mails, ml)
 	}
 	return mails, nil
+}
+
+// list answers LIST "" "*": the folders, INBOX first, the rest sorted.
+func (s *imapSession) list() ([]string, error) {
+	data, err := s.c.List("", "*", nil).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imap list: %w", err)
+	}
+	var names []string
+	for _, d := range data {
+		if d.Mailbox != "INBOX" {
+			names = append(names, d.Mailbox)
+		}
+	}
+	slices.Sort(names)
+	return append([]string{"INBOX"}, names...), nil
+}
+
+// folder runs CREATE (create) or DELETE of name. settled reports an
+// answer that fixes the folder's state: OK, or NO [ALREADYEXISTS] for a
+// CREATE, NO [NONEXISTENT] for a DELETE; err is any other failure.
+func (s *imapSession) folder(name string, create bool) (settled bool, err error) {
+	want := imap.ResponseCodeNonExistent
+	if create {
+		err, want = s.c.Create(name, nil).Wait(), imap.ResponseCodeAlreadyExists
+	} else {
+		err = s.c.Delete(name).Wait()
+	}
+	var ie *imap.Error
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ie) && ie.Code == want:
+		return true, nil
+	}
+	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
 }
 
 // store sets the flags of uid; it reports false if the message was gone.

@@ -18,7 +18,7 @@ type Location struct {
 	VolatileDir string // VOLATILEDIR=
 	ListIndex   string // LISTINDEX=
 	Alt         string // ALT=
-	NoAltCheck  bool   // NOALTCHECK
+	NoAltCheck  bool   // ALTNOCHECK (the guide's "NOALTCHECK" is not a 2.3 option)
 	IterIndex   bool   // ITERINDEX
 }
 
@@ -36,7 +36,7 @@ func (l Location) String() string {
 	add(l.VolatileDir != "", "VOLATILEDIR="+l.VolatileDir)
 	add(l.ListIndex != "", "LISTINDEX="+l.ListIndex)
 	add(l.Alt != "", "ALT="+l.Alt)
-	add(l.NoAltCheck, "NOALTCHECK")
+	add(l.NoAltCheck, "ALTNOCHECK") // the guide writes NOALTCHECK, which Dovecot 2.3 rejects
 	return s
 }
 
@@ -91,6 +91,8 @@ func (c InstanceConfig) Conf() string {
 	w("mail_nfs_index = %s", yesNo(s.MailNFSIndex))
 	w("lock_method = %s", s.LockMethod)
 	w("dotlock_use_excl = %s", yesNo(s.DotlockUseExcl))
+	w("mailbox_list_index = %s", yesNo(!s.NoMailboxListIndex))
+	w("mailbox_list_index_very_dirty_syncs = %s", yesNo(s.ListIndexVeryDirtySyncs))
 	if s.MailMaxLockTimeout > 0 {
 		w("mail_max_lock_timeout = %ds", int(s.MailMaxLockTimeout.Seconds()))
 	}

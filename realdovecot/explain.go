@@ -22,6 +22,10 @@ var reasons = []reason{
 	{"corrupted cache", "dovecot.index.cache: a host reads another host's appends through a stale attribute " +
 		"cache; the engines cache one header field where Dovecot caches several, so they see it less often"},
 	{"cache", "dovecot.index.cache: only record framing, offsets and file_seq are simulated, not purging"},
+	{"mailbox list lock", "mailboxes.lock (file_create_locked): one host waits on the lock file another host " +
+		"unlinked when it unlocked, and gets ESTALE"},
+	{"finding list-stale", "a LIST missed a folder another session had created or deleted (in the model: a list " +
+		"index read through a stale attribute cache or kept on another host; in real Dovecot not traced yet)"},
 	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
 	{"already exists, rebuilding", "two hosts took the same next_uid"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},

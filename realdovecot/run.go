@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/nfsmail/nfsmail/harness/cluster"
 	"github.com/nfsmail/nfsmail/harness/sim"
 	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/scenarios"
 )
 
@@ -71,6 +73,56 @@ type Result struct {
 	Errors      []string      `json:"op_errors"`
 	WorkDir     string        `json:"workdir,omitempty"`
 	Note        string        `json:"note"`
+}
+
+// locationOf turns the scenario's mail_location settings into real
+// paths: the model's paths are relative to the NFS root, so they go under
+// the host's view of the store (mailRoot), except those under /dev/shm,
+// which are host-local tmpfs in the model and a directory of the host's
+// own (local) here.
+func locationOf(format string, s mailstore.Settings, mailRoot, local string) Location {
+	path := func(p string) string {
+		p = strings.TrimPrefix(p, "/")
+		if strings.HasPrefix(p, "dev/shm/") {
+			return filepath.Join(local, p)
+		}
+		return filepath.Join(mailRoot, p)
+	}
+	loc := Location{Format: format, IterIndex: s.IterIndex, NoAltCheck: s.NoAltCheck}
+	if s.IndexDir != "" && !s.IndexMemory {
+		loc.Index = path(s.IndexDir)
+	}
+	if s.VolatileDir != "" {
+		loc.VolatileDir = path(s.VolatileDir)
+	}
+	if s.ListIndex != "" {
+		loc.ListIndex = s.ListIndex
+		if strings.Contains(s.ListIndex, "/") {
+			loc.ListIndex = path(s.ListIndex)
+		}
+	}
+	if s.AltDir != "" {
+		loc.Alt = path(s.AltDir)
+	}
+	return loc
+}
+
+// localShm makes local/dev/shm a world-writable sticky directory, as
+// /dev/shm is, for the host-local VOLATILEDIR and LISTINDEX paths.
+func localShm(local string) error {
+	shm := filepath.Join(local, "dev", "shm")
+	if err := os.MkdirAll(shm, 0o755); err != nil {
+		return fmt.Errorf("realdovecot: %w", err)
+	}
+	for _, d := range []string{local, filepath.Dir(shm)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			return fmt.Errorf("realdovecot: %w", err)
+		}
+	}
+	if err := os.Chmod(shm, 0o1777); err != nil {
+		return fmt.Errorf("realdovecot: %w", err)
+	}
+	return nil
 }
 
 // Runnable reports why real Dovecot cannot run sc, or nil.
@@ -226,7 +278,11 @@ func (r *run) startHost(host, mountOpts string) (*HostView, *Instance, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	loc := Location{Format: r.sc.Format}
+	local := filepath.Join(r.dir, host)
+	if err := localShm(local); err != nil {
+		return nil, nil, err
+	}
+	loc := locationOf(r.sc.Format, r.sc.Settings, v.Dir(), local)
 	if r.opts.Location != nil {
 		loc = *r.opts.Location
 		loc.Format = r.sc.Format

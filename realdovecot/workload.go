@@ -97,14 +97,14 @@ func (r *run) session(ctx context.Context, in *Instance, op mailgen.Op, scale fl
 		return
 	}
 	defer s.close()
-	if err := r.commands(ctx, s, op, scale); err != nil {
+	if err := r.commands(ctx, s, in.Config.Name, op, scale); err != nil {
 		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
 		return
 	}
 	r.rec.do(func(*check.Model, int) { r.rec.res.sessions++ })
 }
 
-func (r *run) commands(ctx context.Context, s *imapSession, op mailgen.Op, scale float64) error {
+func (r *run) commands(ctx context.Context, s *imapSession, host string, op mailgen.Op, scale float64) error {
 	var mails []mailstore.Mail
 	for _, c := range op.Commands {
 		switch c.Kind {
@@ -128,9 +128,38 @@ func (r *run) commands(ctx context.Context, s *imapSession, op mailgen.Op, scale
 			if err := r.change(s, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
 				return err
 			}
+		case mailgen.List, mailgen.Create, mailgen.Delete:
+			if err := r.folder(s, op.User, host, c); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// folder runs LIST, CREATE or DELETE and tells the model, as the
+// simulation's runner does.
+func (r *run) folder(s *imapSession, user, host string, c mailgen.Command) error {
+	var begin int
+	var tok check.FolderOp
+	create := c.Kind == mailgen.Create
+	r.rec.do(func(m *check.Model, step int) {
+		begin = step
+		if c.Kind != mailgen.List {
+			tok = m.FolderBegin(user, c.Folder, create, step)
+		}
+	})
+	if c.Kind == mailgen.List {
+		names, err := s.list()
+		if err != nil {
+			return err
+		}
+		r.rec.do(func(m *check.Model, step int) { m.Listed(user, host, names, begin, step) })
+		return nil
+	}
+	settled, err := s.folder(c.Folder, create)
+	r.rec.do(func(m *check.Model, step int) { m.FolderEnd(tok, settled, step) })
+	return err
 }
 
 // change runs a STORE or EXPUNGE; a message another session expunged

@@ -2,7 +2,11 @@ package scenarios_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/scenarios"
 )
 
@@ -26,5 +30,54 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(float64(rpcs)/b.Elapsed().Seconds(), "rpc/s")
 			b.ReportMetric(virt/b.Elapsed().Seconds(), "virtual/wall")
 		})
+	}
+}
+
+// BenchmarkDeliveries measures each engine on one host without faults:
+// simulated LMTP deliveries per wall-clock second (whole runs: scheduling,
+// the NFS client and server models and the final audit included) and NFS
+// RPCs per delivery, per format and setting.
+func BenchmarkDeliveries(b *testing.B) {
+	recommended := mailstore.DefaultSettings()
+	recommended.MmapDisable, recommended.MailFsync = true, mailstore.FsyncAlways
+	mailNFS := recommended
+	mailNFS.MailNFSIndex, mailNFS.MailNFSStorage = true, true
+	dotlock := mailstore.DefaultSettings()
+	dotlock.LockMethod = mailstore.LockDotlock
+	settings := []struct {
+		name  string
+		s     mailstore.Settings
+		mount string
+	}{
+		{"defaults", mailstore.DefaultSettings(), ""},
+		{"recommended", recommended, ""},
+		{"mail_nfs", mailNFS, ""},
+		{"dotlock", dotlock, ""},
+		{"noac", recommended, "noac"},
+	}
+	for _, format := range scenarios.Formats {
+		for _, set := range settings {
+			sc := scenarios.Scenario{Name: "bench-deliveries", Format: format, Expected: check.Clean, Hosts: 1,
+				Routing: "director", Mount: set.mount, Settings: set.s,
+				Workload: mailgen.Spec{Users: 1, Deliveries: 200, Duration: 20 * time.Second}}
+			b.Run(format+"/"+set.name, func(b *testing.B) {
+				var rpcs, ops int
+				seed := uint64(0)
+				for b.Loop() {
+					res, err := scenarios.Run(sc, scenarios.Options{Seed: seed, TraceLimit: 1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Verdict != check.Clean {
+						b.Fatalf("seed %d: %s", seed, res.Verdict)
+					}
+					seed++
+					rpcs += res.RPCs
+					ops += res.Ops
+				}
+				b.ReportMetric(float64(ops)/b.Elapsed().Seconds(), "deliveries/s")
+				b.ReportMetric(float64(rpcs)/float64(ops), "rpcs/delivery")
+			})
+		}
 	}
 }

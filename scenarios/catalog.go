@@ -128,9 +128,11 @@ var catalog = []Scenario{
 		MinSeeds: 60, Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: HotUser(),
 		Purge: &Purge{Every: time.Second, Via: "any"}},
 	{Name: "mdbox-director-alt", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"alt-storage"},
-		Why: "mdbox with ALT=alt/%u:NOALTCHECK and doveadm altmove every second through the director: altmove " +
-			"copies old mails into alt files and unlinks the primary ones under the map lock; a reader whose " +
-			"map points at a moved file refreshes the map and follows it (mdbox_mail_open), so nothing is lost.",
+		Why: "mdbox with ALT=alt/%u and the alt-root check off, and doveadm altmove every second through the " +
+			"director: altmove copies old mails into alt files and unlinks the primary ones under the map lock; a " +
+			"reader whose map points at a moved file refreshes the map and follows it (mdbox_mail_open), so nothing " +
+			"is lost. Careful with the guide's spelling: Dovecot 2.3.19 refuses NOALTCHECK (\"Unknown setting: " +
+			"NOALTCHECK\", no mail can be opened); the option is ALTNOCHECK (nfsmail assess reports it).",
 		Hosts: 2, Routing: "director", Workload: HotUser(),
 		Settings: with(func(s *mailstore.Settings) { s.AltDir = "alt/%u"; s.NoAltCheck = true }),
 		Purge:    &Purge{Every: time.Second, Via: "director", AltMove: true}},

@@ -248,7 +248,8 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 		map[string]mailstore.LockMethod{"fcntl": mailstore.LockFcntl, "flock": mailstore.LockFlock, "dotlock": mailstore.LockDotlock}),
 	"mail_max_lock_timeout": durationSetting(func(s *mailstore.Settings) *time.Duration { return &s.MailMaxLockTimeout }),
 	// index_memory is mail_location's INDEX=MEMORY; alt_dir and
-	// noaltcheck its ALT=<dir> and NOALTCHECK.
+	// noaltcheck its ALT=<dir> and ALTNOCHECK (the guide writes NOALTCHECK,
+	// which Dovecot 2.3 rejects).
 	"index_memory": boolSetting(func(s *mailstore.Settings) *bool { return &s.IndexMemory }),
 	"noaltcheck":   boolSetting(func(s *mailstore.Settings) *bool { return &s.NoAltCheck }),
 	"alt_dir":      stringSetting(func(s *mailstore.Settings) *string { return &s.AltDir }),

@@ -73,10 +73,14 @@ func (l layout) lock(env mailstore.Env) (*listLock, error) {
 }
 
 func lockError(err error) string {
-	if errors.Is(err, ErrLockTimeout) {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, ErrLockTimeout):
 		return "Resource temporarily unavailable"
+	case errors.As(err, &pe):
+		return mailstore.Strerror(err)
 	}
-	return mailstore.Strerror(err)
+	return err.Error()
 }
 
 // createLocked is file_create_locked: open the lock file and lock it; if
@@ -94,7 +98,11 @@ func createLocked(env mailstore.Env, path string, timeout time.Duration) (vfs.Fi
 		if err == nil {
 			if err := waitLock(env, f, deadline); err != nil {
 				_ = f.Close()
-				return nil, err
+				if errors.Is(err, ErrLockTimeout) {
+					return nil, err
+				}
+				// e.g. ESTALE: the holder unlinked the file this host still has open
+				return nil, fmt.Errorf("fcntl(%s, write-lock, F_SETLKW) locking failed: %s", path, mailstore.Strerror(err))
 			}
 			if sameFile(env.FS, f, path) {
 				return f, nil
