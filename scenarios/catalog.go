@@ -127,6 +127,19 @@ var catalog = []Scenario{
 			"about one run in fifteen (13 of seeds 1..200), so it is measured over 60 seeds.",
 		MinSeeds: 60, Hosts: 2, Routing: "director", Mount: "nolock", Settings: recommended(), Workload: HotUser(),
 		Purge: &Purge{Every: time.Second, Via: "any"}},
+	{Name: "sdbox-director-force-resync", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director", "mdbox-purge"},
+		Why: "doveadm force-resync every 2 s through the director, on the user's backend: the rebuild takes the " +
+			"index lock like any sync and reads the u.* files through the same NFS client as the user's sessions.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
+		Purge: &Purge{Every: 2 * time.Second, Via: "director", ForceResync: true}},
+	{Name: "sdbox-force-resync-any-host", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"director", "mdbox-purge"},
+		Disputed: true,
+		Why: "The same force-resync from a cron job on whichever backend (the guide: doveadm commands must go " +
+			"through the directors). The rebuild takes the index lock, and taking it drops the other host's " +
+			"cached attributes and pages, so it lists the u.* files as the server has them: the model shows no " +
+			"damage, with NLM or (30 seeds) with nolock; it costs RPCs. Compare mdbox-purge-any-host.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
+		Purge: &Purge{Every: 2 * time.Second, Via: "any", ForceResync: true}},
 	{Name: "mdbox-director-alt", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"alt-storage"},
 		Why: "mdbox with ALT=alt/%u and the alt-root check off, and doveadm altmove every second through the " +
 			"director: altmove copies old mails into alt files and unlinks the primary ones under the map lock; a " +

@@ -197,6 +197,9 @@ type purger interface {
 	AltMove() error
 }
 
+// resyncer is what doveadm force-resync needs from an engine.
+type resyncer interface{ ForceResync() error }
+
 // launchPurges runs `doveadm purge` for every user every Purge.Every
 // while the workload lasts, on the user's backend ("director") or on a
 // random one ("any", a cron job on the wrong host).
@@ -228,12 +231,18 @@ func (r *runner) launchPurges(ops []mailgen.Op, state *clusterState) {
 }
 
 func (r *runner) purge(h *host.Host, user string, n int) {
-	name := fmt.Sprintf("doveadm-purge-%s-%d", user, n)
+	job := "purge"
+	if r.sc.Purge.ForceResync {
+		job = "force-resync"
+	}
+	name := fmt.Sprintf("doveadm-%s-%s-%d", job, user, n)
 	r.users[h.Name()+"/"+name] = user
 	open := opener(r.sc.Format)
 	h.Spawn(name, func(env mailstore.Env) {
 		box, err := open(env, user)
-		if p, ok := box.(purger); ok && err == nil {
+		if rs, ok := box.(resyncer); ok && err == nil && r.sc.Purge.ForceResync {
+			err = rs.ForceResync()
+		} else if p, ok := box.(purger); ok && err == nil {
 			if r.sc.Purge.AltMove {
 				err = p.AltMove()
 			}
@@ -244,7 +253,7 @@ func (r *runner) purge(h *host.Host, user string, n int) {
 		if err != nil {
 			// an operator's cron job, not a client: what it broke shows in
 			// the audit and in what the engine logged
-			r.sched.Tracef("doveadm purge failed: %v", err)
+			r.sched.Tracef("doveadm %s failed: %v", job, err)
 		}
 	})
 }

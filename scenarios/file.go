@@ -49,9 +49,10 @@ type fileScenario struct {
 }
 
 type filePurge struct {
-	Every   string `toml:"every"`
-	Via     string `toml:"via"`
-	AltMove bool   `toml:"altmove"`
+	Every       string `toml:"every"`
+	Via         string `toml:"via"`
+	AltMove     bool   `toml:"altmove"`
+	ForceResync bool   `toml:"force_resync"`
 }
 
 type fileEvent struct {
@@ -119,7 +120,7 @@ func Parse(name string, data []byte) (Scenario, error) {
 		if err != nil {
 			return Scenario{}, fmt.Errorf("%s: purge.every %q is not a duration", at("purge.every"), f.Purge.Every)
 		}
-		sc.Purge = &Purge{Every: every, Via: f.Purge.Via, AltMove: f.Purge.AltMove}
+		sc.Purge = &Purge{Every: every, Via: f.Purge.Via, AltMove: f.Purge.AltMove, ForceResync: f.Purge.ForceResync}
 	}
 	if f.Faults != "" {
 		plan, err := os.ReadFile(filepath.Join(filepath.Dir(name), f.Faults))

@@ -36,7 +36,8 @@ func Marshal(sc Scenario) ([]byte, error) {
 		f.DirectorExpire = sc.DirectorUserExpire.String()
 	}
 	if sc.Purge != nil {
-		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via, AltMove: sc.Purge.AltMove}
+		f.Purge = &filePurge{Every: sc.Purge.Every.String(), Via: sc.Purge.Via, AltMove: sc.Purge.AltMove,
+			ForceResync: sc.Purge.ForceResync}
 	}
 	if sc.DeliverySettings != nil {
 		f.DeliverySettings = settingsMap(*sc.DeliverySettings)

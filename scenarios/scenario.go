@@ -122,15 +122,17 @@ type Unmounted struct {
 	Writable bool `toml:"writable"`
 }
 
-// Purge schedules doveadm jobs for every user (mdbox): purge, and with
+// Purge schedules doveadm jobs for every user: purge (mdbox), with
 // AltMove also altmove (which the guide says must run periodically when
-// ALT storage is used).
+// ALT storage is used), or with ForceResync `doveadm force-resync INBOX`
+// instead (any format).
 type Purge struct {
 	Every time.Duration `toml:"every"`
 	// Via is "director" (run on the user's backend, as the guide says) or
 	// "any" (a cron job on whichever backend).
-	Via     string `toml:"via"`
-	AltMove bool   `toml:"altmove"`
+	Via         string `toml:"via"`
+	AltMove     bool   `toml:"altmove"`
+	ForceResync bool   `toml:"force_resync"`
 }
 
 // Formats are the mailbox formats the simulation has engines for.
@@ -147,7 +149,7 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("scenario %s: delivery %q is not lmtp or lda-mx", s.Name, s.Delivery)
 	case s.Purge != nil && (s.Purge.Every <= 0 || (s.Purge.Via != "director" && s.Purge.Via != "any")):
 		return fmt.Errorf("scenario %s: purge needs every > 0 and via director or any", s.Name)
-	case s.Purge != nil && s.Format != "mdbox":
+	case s.Purge != nil && !s.Purge.ForceResync && s.Format != "mdbox":
 		return fmt.Errorf("scenario %s: doveadm purge is for mdbox, not %s", s.Name, s.Format)
 	case s.Unmounted != nil && (s.Unmounted.Host < 0 || s.Unmounted.Host >= s.Hosts):
 		return fmt.Errorf("scenario %s: unmounted host %d does not exist", s.Name, s.Unmounted.Host)

@@ -138,3 +138,26 @@ func TestValidateNamesTheProblem(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A doveadm force-resync job rebuilds the index (Dovecot logs "Rebuilding
+// index"); the rebuild the operator asked for is kept in the log but is not
+// a finding.
+func TestForceResyncRebuildsWithoutFindings(t *testing.T) {
+	sc, err := scenarios.Lookup("sdbox-director-force-resync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scenarios.Run(sc, scenarios.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilds := 0
+	for _, l := range res.Log {
+		if strings.Contains(l.Proc, "/doveadm-force-resync-") && strings.Contains(l.Text, "Rebuilding index") {
+			rebuilds++
+		}
+	}
+	if rebuilds == 0 || res.Verdict != check.Clean {
+		t.Fatalf("%d requested rebuilds logged, verdict %s, findings %v", rebuilds, res.Verdict, res.Findings)
+	}
+}

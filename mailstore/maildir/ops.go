@@ -29,6 +29,16 @@ func (m *Mailbox) Sync() ([]mailstore.Mail, error) {
 	return mails, nil
 }
 
+// ForceResync is `doveadm force-resync`: a full sync that rescans new/
+// and cur/ and rewrites dovecot-uidlist and the index from what it finds
+// (maildir_storage_sync_force).
+func (m *Mailbox) ForceResync() error {
+	if _, err := m.Sync(); err != nil {
+		return fmt.Errorf("maildir: force-resync: %w", err)
+	}
+	return nil
+}
+
 // Store replaces uid's flags: the change waits for the next index sync,
 // which renames the file (retrying through resyncs when it moved).
 func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {

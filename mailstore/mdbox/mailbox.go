@@ -170,6 +170,18 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	return out, nil
 }
 
+// ForceResync is `doveadm force-resync`: rebuild the map and the
+// mailbox index from the m.* files now (mdbox_storage_rebuild).
+func (mb *Mailbox) ForceResync() error {
+	if err := mb.refresh(); err != nil {
+		return fmt.Errorf("mdbox: force-resync: %w", err)
+	}
+	if err := mb.rebuild(); err != nil {
+		return fmt.Errorf("mdbox: force-resync: %w", err)
+	}
+	return nil
+}
+
 // read returns what uid's message says, through the map; a lost map_uid
 // or broken data marks the storage corrupted. A file that has gone since
 // the map was read was moved by a purge or altmove: the map is refreshed

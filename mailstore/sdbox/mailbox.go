@@ -95,6 +95,16 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	return out, nil
 }
 
+// ForceResync is `doveadm force-resync`: rebuild the index from the
+// u.* files now, under the index lock (sdbox_sync with FORCE_REBUILD).
+func (mb *Mailbox) ForceResync() error {
+	mb.corrupted = true
+	if err := mb.rebuild(); err != nil {
+		return fmt.Errorf("sdbox: force-resync: %w", err)
+	}
+	return nil
+}
+
 // read returns what u.<uid> says; a missing file marks the mailbox
 // corrupted as sdbox_mail_open does.
 func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
