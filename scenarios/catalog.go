@@ -66,7 +66,9 @@ func FolderHotUser() mailgen.Spec {
 }
 
 // drainFirst takes backend1 out of the director from minute 3 to 6: its
-// users are served by backend2 meanwhile and then return.
+// users are served by backend2 meanwhile and then return. The scenarios
+// that use it hold moved users' new connections for Dovecot's default
+// director_user_kick_delay of 2 s.
 func drainFirst() []Event {
 	return []Event{{At: 3 * time.Minute, Kind: Drain, Host: 0, For: 3 * time.Minute}}
 }
@@ -239,20 +241,20 @@ var catalog = []Scenario{
 	{Name: "maildir-director-folders", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"listindex", "director"},
 		Why: "The baseline for the list-index scenarios: the list index stays on NFS beside the mail. While backend1 " +
 			"is drained its users' CREATEs and DELETEs set the shared index's refresh flag, so LIST is right on either host.",
-		Hosts: 2, Routing: "director", Settings: recommended(), Workload: FolderUsers(), Events: drainFirst()},
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: FolderUsers(), Events: drainFirst(), DirectorKickDelay: 2 * time.Second},
 	{Name: "maildir-director-listindex-tmpfs", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"listindex"},
 		Why: "LISTINDEX on tmpfs: each backend keeps its own list index, so list index writes cost no NFS RPCs. While " +
 			"backend1 is drained its users create and delete folders on backend2, and backend1's copy misses that. " +
 			"It does no harm: a new session syncs its list index with the disk before trusting it " +
 			"(mailbox_list_index_very_dirty_syncs=no), and the director kicks a user's sessions when it moves the user. " +
 			"The copies left on the old backend only take tmpfs space, which is what deleting them is for.",
-		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(),
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(), DirectorKickDelay: 2 * time.Second,
 		Settings: with(func(s *mailstore.Settings) { s.ListIndex = "/dev/shm/dovecot/%u/dovecot.list.index" })},
 	{Name: "maildir-director-listindex-tmpfs-very-dirty", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"listindex"},
 		Why: "As maildir-director-listindex-tmpfs with mailbox_list_index_very_dirty_syncs=yes: sessions trust the list " +
 			"index without syncing it first, so back on backend1 LIST answers with the folders of before the move " +
 			"until a CREATE or DELETE there sets the refresh flag. No mail is lost; folders are missing or phantom.",
-		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(),
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(), DirectorKickDelay: 2 * time.Second,
 		Settings: with(func(s *mailstore.Settings) {
 			s.ListIndex, s.ListIndexVeryDirtySyncs = "/dev/shm/dovecot/%u/dovecot.list.index", true
 		})},
@@ -260,7 +262,7 @@ var catalog = []Scenario{
 		Why: "maildir-director-listindex-tmpfs-very-dirty with the \"way to delete the list indexes\" the guide asks " +
 			"for: a .lasthost marker in the index root; a backend that finds another host named there deletes its tmpfs " +
 			"copy, which is rebuilt from the folders on disk. Costs a marker read per login and a rebuild per move.",
-		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(), HostChange: true,
+		Hosts: 2, Routing: "director", Workload: FolderUsers(), Events: drainFirst(), DirectorKickDelay: 2 * time.Second, HostChange: true,
 		Settings: with(func(s *mailstore.Settings) {
 			s.ListIndex, s.ListIndexVeryDirtySyncs = "/dev/shm/dovecot/%u/dovecot.list.index", true
 		})},

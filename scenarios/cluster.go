@@ -23,7 +23,9 @@ type clusterState struct {
 	expire  time.Duration         // director_user_expire (0: users move at once)
 	hiccups []Event
 	drains  []Event
-	r       *rand.Rand // hiccup choices and quota-status routing
+	users   []string                 // every user of the workload, sorted
+	holds   map[string]time.Duration // user -> until when the director holds new connections
+	r       *rand.Rand               // hiccup choices and quota-status routing
 }
 
 // route picks the backend for op at virtual time now; unreachable means
@@ -50,6 +52,45 @@ func (c *clusterState) route(op mailgen.Op, now time.Duration, n int) (h int, un
 	return h, false
 }
 
+// dispatch routes op with the cluster's state now and spawns it.
+func (r *runner) dispatch(i int, op mailgen.Op, state *clusterState) {
+	hi, unreachable := state.route(op, r.sched.Now(), len(r.hosts))
+	h := r.hosts[hi]
+	switch {
+	case op.Kind == mailgen.Deliver && r.mx != nil:
+		h = r.mx
+	case unreachable:
+		r.res.OpsFailed++
+		r.model.Failed(op.User, string(op.Kind), fmt.Errorf("%s is down and the director still sends the user there", h.Name()),
+			r.ack("refused: %s %s, %s is down", op.Kind, op.User, h.Name()))
+		return
+	}
+	r.spawn(h, i, op)
+}
+
+// hold keeps op's connection waiting at the director until the user's
+// kick delay has passed, then routes it.
+func (r *runner) hold(i int, op mailgen.Op, until time.Duration, state *clusterState) {
+	r.sched.Spawn(fmt.Sprintf("director-hold-%d", i), "cluster", func(p *sim.Proc) {
+		r.sched.Tracef("director holds %s %s for %v (kick delay)", op.Kind, op.User, until-r.sched.Now())
+		p.Sleep(until - r.sched.Now())
+		r.dispatch(i, op, state)
+	})
+}
+
+// moving marks the users a drain event moves (those whose backend is
+// host) as held for the kick delay.
+func (r *runner) moving(host int, state *clusterState) {
+	if r.sc.DirectorKickDelay <= 0 {
+		return
+	}
+	for _, u := range state.users {
+		if state.router.Route(u, "") == host {
+			state.holds[u] = r.sched.Now() + r.sc.DirectorKickDelay
+		}
+	}
+}
+
 // drained reports whether the director has host h out of service at now.
 func (c *clusterState) drained(h int, now time.Duration) bool {
 	for _, e := range c.drains {
@@ -64,6 +105,12 @@ func (c *clusterState) drained(h int, now time.Duration) bool {
 // start time, routes it with the cluster's state at that moment and spawns
 // it on the chosen host; and the nemesis process that applies Events.
 func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
+	for _, op := range ops {
+		if !slices.Contains(state.users, op.User) {
+			state.users = append(state.users, op.User)
+		}
+	}
+	slices.Sort(state.users)
 	r.sched.Spawn("clients", "cluster", func(p *sim.Proc) {
 		for i, op := range ops {
 			if d := op.At - r.sched.Now(); d > 0 {
@@ -72,18 +119,11 @@ func (r *runner) launch(ops []mailgen.Op, state *clusterState) {
 			if op.Kind == mailgen.Deliver && r.sc.QuotaStatus {
 				r.quotaStatus(r.hosts[state.r.IntN(len(r.hosts))], i, op)
 			}
-			hi, unreachable := state.route(op, r.sched.Now(), len(r.hosts))
-			h := r.hosts[hi]
-			switch {
-			case op.Kind == mailgen.Deliver && r.mx != nil:
-				h = r.mx
-			case unreachable:
-				r.res.OpsFailed++
-				r.model.Failed(op.User, string(op.Kind), fmt.Errorf("%s is down and the director still sends the user there", h.Name()),
-					r.ack("refused: %s %s, %s is down", op.Kind, op.User, h.Name()))
+			if until := state.holds[op.User]; until > r.sched.Now() && (op.Kind == mailgen.Session || r.mx == nil) {
+				r.hold(i, op, until, state)
 				continue
 			}
-			r.spawn(h, i, op)
+			r.dispatch(i, op, state)
 		}
 	})
 	if r.sc.Purge != nil {
@@ -123,6 +163,7 @@ func (r *runner) apply(e Event, state *clusterState) {
 		// and their sessions there are kicked
 		r.sched.Tracef("event: director drains %s for %v", r.hosts[e.Host].Name(), e.For)
 		r.kick(func(s *session) bool { return s.host == e.Host })
+		r.moving(e.Host, state)
 	case drainEnd:
 		// the host is back; its users move back and their sessions on the
 		// host that stood in are kicked
@@ -130,6 +171,7 @@ func (r *runner) apply(e Event, state *clusterState) {
 		r.kick(func(s *session) bool {
 			return s.host != e.Host && state.router.Route(s.user, s.clientIP) == e.Host
 		})
+		r.moving(e.Host, state)
 	case ServerRestart:
 		r.sched.Tracef("event: NFS server restart (clients reclaim: %v)", e.Reclaim)
 		r.srv.Restart()

@@ -46,6 +46,7 @@ type fileScenario struct {
 	Unmounted        *Unmounted       `toml:"unmounted"`
 	Purge            *filePurge       `toml:"purge"`
 	DirectorExpire   string           `toml:"director_user_expire"`
+	KickDelay        string           `toml:"director_user_kick_delay"`
 }
 
 type filePurge struct {
@@ -113,6 +114,11 @@ func Parse(name string, data []byte) (Scenario, error) {
 	if f.DirectorExpire != "" {
 		if sc.DirectorUserExpire, err = time.ParseDuration(f.DirectorExpire); err != nil || sc.DirectorUserExpire < 0 {
 			return Scenario{}, fmt.Errorf("%s: director_user_expire %q is not a duration", at("director_user_expire"), f.DirectorExpire)
+		}
+	}
+	if f.KickDelay != "" {
+		if sc.DirectorKickDelay, err = time.ParseDuration(f.KickDelay); err != nil || sc.DirectorKickDelay < 0 {
+			return Scenario{}, fmt.Errorf("%s: director_user_kick_delay %q is not a duration", at("director_user_kick_delay"), f.KickDelay)
 		}
 	}
 	if f.Purge != nil {

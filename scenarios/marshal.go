@@ -32,6 +32,9 @@ func Marshal(sc Scenario) ([]byte, error) {
 		}
 		f.Events = append(f.Events, fe)
 	}
+	if sc.DirectorKickDelay != 0 {
+		f.KickDelay = sc.DirectorKickDelay.String()
+	}
 	if sc.DirectorUserExpire != 0 {
 		f.DirectorExpire = sc.DirectorUserExpire.String()
 	}

@@ -227,7 +227,7 @@ func (r *runner) run() (*Result, error) {
 	if ops == nil {
 		ops = mailgen.Generate(r.opts.Seed, r.sc.Workload)
 	}
-	state := &clusterState{router: router, down: map[int]time.Duration{}, expire: r.sc.DirectorUserExpire,
+	state := &clusterState{router: router, down: map[int]time.Duration{}, expire: r.sc.DirectorUserExpire, holds: map[string]time.Duration{},
 		r: sim.Stream(r.opts.Seed, "cluster")}
 	for _, e := range r.sc.Events {
 		switch e.Kind {

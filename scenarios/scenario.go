@@ -71,6 +71,12 @@ type Scenario struct {
 	// down the director keeps sending its users there until their entries
 	// expire. 0 means they move at once (the host was removed or flushed).
 	DirectorUserExpire time.Duration
+	// DirectorKickDelay is director_user_kick_delay: when a drain moves
+	// users, the director kicks their sessions and holds their new
+	// connections this long, so the old backend's processes are gone before
+	// the new backend serves them (Dovecot's default is 2 s; 0 here sends
+	// them on at once).
+	DirectorKickDelay time.Duration
 	// HostChange: every process first runs the host-change hook
 	// (mailboxlist.HostChange), which deletes this host's copy of a
 	// host-local list index when the user was served elsewhere since.

@@ -161,3 +161,55 @@ func TestForceResyncRebuildsWithoutFindings(t *testing.T) {
 		t.Fatalf("%d requested rebuilds logged, verdict %s, findings %v", rebuilds, res.Verdict, res.Findings)
 	}
 }
+
+// When a drain moves users, the director kicks their sessions and holds
+// their new connections for director_user_kick_delay: no process of a
+// moved user starts on any backend during the delay.
+func TestDrainHoldsMovedUsersForTheKickDelay(t *testing.T) {
+	sc, err := scenarios.Lookup("maildir-director-folders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Workload.Duration, sc.Workload.Sessions, sc.Workload.Deliveries = 20*time.Second, 30, 10
+	sc.Events = []scenarios.Event{{At: 5 * time.Second, Kind: scenarios.Drain, Host: 0, For: 5 * time.Second}}
+	res, err := scenarios.Run(sc, scenarios.Options{Seed: 1, TraceLimit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]bool{} // users the director held ("director holds deliver user01 for 1.2s")
+	for _, e := range res.Trace {
+		if f := strings.Fields(e.Text); len(f) > 3 && f[0] == "director" && f[1] == "holds" {
+			held[f[3]] = true
+		}
+	}
+	if len(held) == 0 {
+		t.Fatal("no connection was held during a move")
+	}
+	for _, e := range res.Trace {
+		user := ""
+		for u := range held {
+			if strings.Contains(e.Proc, "-"+u+"-") {
+				user = u
+			}
+		}
+		for _, from := range []time.Duration{5 * time.Second, 10 * time.Second} {
+			if user != "" && (strings.Contains(e.Proc, "/imap-") || strings.Contains(e.Proc, "/lmtp-")) &&
+				startedIn(res.Trace, e.Proc, from, from+sc.DirectorKickDelay) {
+				t.Fatalf("%s of moved %s started during the kick delay after %v", e.Proc, user, from)
+			}
+		}
+	}
+	if res.Verdict != check.Clean {
+		t.Fatalf("verdict %s: %v", res.Verdict, res.Findings)
+	}
+}
+
+// startedIn reports whether proc's first event lies in (from, to).
+func startedIn(trace []sim.Event, proc string, from, to time.Duration) bool {
+	for _, e := range trace {
+		if e.Proc == proc {
+			return e.At > from && e.At < to
+		}
+	}
+	return false
+}
