@@ -2,6 +2,7 @@ package realdovecot
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,7 +42,7 @@ func startIMAP(t *testing.T, home, listIndex, extra string) *preauthIMAP {
 	s.cmd.Stderr = s.stderr
 	in, err1 := s.cmd.StdinPipe()
 	out, err2 := s.cmd.StdoutPipe()
-	if err := firstErr(err1, err2, s.cmd.Start()); err != nil {
+	if err := errors.Join(err1, err2, s.cmd.Start()); err != nil {
 		t.Fatalf("imap: %v", err)
 	}
 	s.in, s.out = in, bufio.NewReader(out)
@@ -50,15 +51,6 @@ func startIMAP(t *testing.T, home, listIndex, extra string) *preauthIMAP {
 	}
 	t.Cleanup(s.close)
 	return s
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // do sends one command and returns the untagged lines of its answer; a NO

@@ -14,10 +14,8 @@ import (
 
 // FolderOp is a CREATE or DELETE in flight, from FolderBegin.
 type FolderOp struct {
-	user, name string
-	begin      int
-	create     bool
-	i          int // position in the user's ops
+	user string
+	i    int // position in the user's ops
 }
 
 type folderOp struct {
@@ -32,7 +30,7 @@ type folderOp struct {
 func (m *Model) FolderBegin(user, name string, create bool, step int) FolderOp {
 	b := m.box(user)
 	b.folderOps = append(b.folderOps, folderOp{name: name, begin: step, end: -1, create: create})
-	return FolderOp{user: user, name: name, begin: step, create: create, i: len(b.folderOps) - 1}
+	return FolderOp{user: user, i: len(b.folderOps) - 1}
 }
 
 // FolderEnd records the answer: settled says the folder's state is known

@@ -132,44 +132,35 @@ func (l *List) sync() ([]string, error) {
 // Create is CREATE name: under mailboxes.lock, make the folder and set the
 // list index's refresh flag.
 func (l *List) Create(name string) error {
-	if !ValidName(name) {
-		return ErrInvalidName
-	}
-	return l.locked(func() error {
-		err := l.lay.create(l.env, name)
-		if errors.Is(err, ErrExists) {
-			l.refreshIf(name, false)
-		} else if err == nil {
-			l.refreshLater()
-		}
-		return err
-	})
+	return l.change(name, l.lay.create, ErrExists, false)
 }
 
 // Delete is DELETE name: under mailboxes.lock, remove the folder and set
 // the list index's refresh flag.
 func (l *List) Delete(name string) error {
+	return l.change(name, l.lay.remove, ErrNotFound, true)
+}
+
+// change runs a CREATE or DELETE (do) under mailboxes.lock. Success sets
+// the refresh flag; found, the answer that says the folder already was as
+// asked (ErrExists, ErrNotFound), sets it only if the index says otherwise:
+// wasListed is what the index would have to say to agree with the disk.
+func (l *List) change(name string, do func(mailstore.Env, string) error, found error, wasListed bool) error {
 	if !ValidName(name) {
 		return ErrInvalidName
 	}
-	return l.locked(func() error {
-		err := l.lay.remove(l.env, name)
-		if errors.Is(err, ErrNotFound) {
-			l.refreshIf(name, true)
-		} else if err == nil {
-			l.refreshLater()
-		}
-		return err
-	})
-}
-
-func (l *List) locked(fn func() error) error {
 	k, err := l.lay.lock(l.env)
 	if err != nil {
 		return err
 	}
 	defer k.unlock()
-	return fn()
+	err = do(l.env, name)
+	if errors.Is(err, found) {
+		l.refreshIf(name, wasListed)
+	} else if err == nil {
+		l.refreshLater()
+	}
+	return err
 }
 
 // refreshLater sets the refresh flag (mailbox_list_index_refresh_later).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -52,8 +53,11 @@ func (l layout) lock(env mailstore.Env) (*listLock, error) {
 	}
 	timeout := env.Settings.LockTimeout(listLockSecs)
 	if env.Settings.LockMethod == mailstore.LockDotlock {
+		// mail_storage_dotlock_create locks path itself (no ".lock" added):
+		// protect ".../mailboxes" with the rest of the lock's name as suffix
+		base := strings.TrimPrefix(path, parentOf(path)+"/")
 		set := dotlock.Settings{Timeout: timeout, StaleTimeout: max(5*time.Minute, timeout),
-			Suffix: path[len(parentOf(path))+1+len("mailboxes"):], UseExcl: env.Settings.DotlockUseExcl,
+			Suffix: strings.TrimPrefix(base, "mailboxes"), UseExcl: env.Settings.DotlockUseExcl,
 			NFSFlush: env.Settings.MailNFSStorage, IONotify: true}
 		d, err := dotlock.Create(env, parentOf(path)+"/mailboxes", set, 0)
 		if err != nil {
