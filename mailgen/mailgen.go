@@ -47,7 +47,9 @@ type Command struct {
 	Kind  CommandKind
 	Pick  float64
 	Flags mailstore.Flags
-	Wait  time.Duration
+	// Keywords are the IMAP keywords a STORE sets besides Flags (sorted).
+	Keywords []string
+	Wait     time.Duration
 	// Folder is what CREATE and DELETE name.
 	Folder string
 }
@@ -77,6 +79,9 @@ type Spec struct {
 	// of folders named Folder1..FolderN. 0 draws nothing extra, so a seed
 	// generates the same workload as before folders existed.
 	Folders int
+	// Keywords, if above 0, makes every STORE set keywords too: each of
+	// $Label1..$LabelN with probability 1/2. 0 draws nothing extra.
+	Keywords int
 	// Zipf, if above 1, spreads the Users×Deliveries deliveries and
 	// Users×Sessions sessions over the users by a Zipf law with this
 	// exponent (a few users get most of the mail), instead of evenly.
@@ -159,7 +164,14 @@ func commands(r *rand.Rand, spec Spec) []Command {
 		}
 		switch n := r.IntN(10); {
 		case n < 5:
-			cmds = append(cmds, Command{Kind: Store, Pick: r.Float64(), Flags: mailstore.Flags(r.IntN(32)) &^ mailstore.Deleted})
+			c := Command{Kind: Store, Pick: r.Float64(), Flags: mailstore.Flags(r.IntN(32)) &^ mailstore.Deleted}
+			for k := range spec.Keywords {
+				if r.IntN(2) == 0 {
+					c.Keywords = append(c.Keywords, fmt.Sprintf("$Label%d", k+1))
+				}
+			}
+			c.Keywords = mailstore.SortKeywords(c.Keywords)
+			cmds = append(cmds, c)
 		case n < 7:
 			cmds = append(cmds, Command{Kind: Expunge, Pick: r.Float64()})
 		default:

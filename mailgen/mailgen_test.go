@@ -2,6 +2,7 @@ package mailgen
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,12 +53,16 @@ func TestWorkloadShape(t *testing.T) {
 }
 
 func TestOpsFileRoundTrips(t *testing.T) {
-	folders := spec
+	folders, keywords := spec, spec
 	folders.Folders = 3
-	for seed := range uint64(10) {
+	keywords.Keywords = 12 // $Label10 sorts before $Label2
+	for seed := range uint64(12) {
 		sp := spec
-		if seed%2 == 1 {
+		switch seed % 3 {
+		case 1:
 			sp = folders
+		case 2:
+			sp = keywords
 		}
 		ops := Generate(seed, sp)
 		back, err := Parse("ops.txt", Format(ops))
@@ -76,6 +81,8 @@ func TestOpsFileErrors(t *testing.T) {
 		{"x deliver u 1.2.3.4 <m> 10\n", `ops.txt:1: time "x"`},
 		{"1s session u ip select; store 2 S\n", `pick "2"`},
 		{"1s session u ip select; store 0.5 Q\n", "flag letter"},
+		{"1s session u ip select; store 0.5 S $a,\\Seen\n", `keyword "\\Seen"`},
+		{"1s session u ip select; store 0.5 S a,,b\n", `keyword ""`},
 		{"1s frob u ip\n", "unknown operation"},
 		{"1s session u ip create INBOX\n", `folder name "INBOX"`},
 		{"1s session u ip create a/b\n", `folder name "a/b"`},
@@ -113,6 +120,36 @@ func TestFoldersAreOptIn(t *testing.T) {
 		for _, c := range op.Commands {
 			if c.Kind == Create || c.Kind == Delete || c.Kind == List {
 				t.Fatalf("Folders=0 generated %s", c.Kind)
+			}
+		}
+	}
+}
+
+// Keywords makes STOREs set keywords of $Label1..N, sorted.
+func TestKeywordsAreDrawn(t *testing.T) {
+	with := spec
+	with.Keywords = 3
+	seen := map[string]bool{}
+	for _, op := range Generate(3, with) {
+		for _, c := range op.Commands {
+			if c.Kind != Store {
+				continue
+			}
+			if !slices.IsSorted(c.Keywords) {
+				t.Fatalf("keywords %q not sorted", c.Keywords)
+			}
+			for _, k := range c.Keywords {
+				seen[k] = true
+			}
+		}
+	}
+	if len(seen) != 3 || !seen["$Label1"] || !seen["$Label3"] {
+		t.Fatalf("keywords drawn: %v", seen)
+	}
+	for _, op := range Generate(3, spec) {
+		for _, c := range op.Commands {
+			if len(c.Keywords) > 0 {
+				t.Fatalf("Keywords=0 drew %q", c.Keywords)
 			}
 		}
 	}

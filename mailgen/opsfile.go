@@ -22,7 +22,8 @@ const opsHeader = "# nfsmail ops v1"
 //	2s session user01 198.51.100.11 select; idle 3.5s; store 0.25 SA; expunge 0.5; select
 //	3s session user01 198.51.100.12 list; select; create Folder2; delete Folder1; list
 //
-// Flags are written as letters: S(een) A(nswered) F(lagged) D(eleted) R = draft.
+// Flags are written as letters: S(een) A(nswered) F(lagged) D(eleted) R = draft;
+// a STORE's keywords follow, comma-separated ("store 0.5 S $Label1,$Label3").
 func Format(ops []Op) []byte {
 	var b bytes.Buffer
 	b.WriteString(opsHeader + "\n")
@@ -48,7 +49,11 @@ func formatCommand(c Command) string {
 	case Idle:
 		return "idle " + c.Wait.String()
 	case Store:
-		return fmt.Sprintf("store %s %s", strconv.FormatFloat(c.Pick, 'g', -1, 64), flagLetters(c.Flags))
+		s := fmt.Sprintf("store %s %s", strconv.FormatFloat(c.Pick, 'g', -1, 64), flagLetters(c.Flags))
+		if len(c.Keywords) > 0 {
+			s += " " + strings.Join(c.Keywords, ",")
+		}
+		return s
 	case Expunge:
 		return "expunge " + strconv.FormatFloat(c.Pick, 'g', -1, 64)
 	case Create, Delete:
@@ -149,12 +154,15 @@ func parseCommand(f []string) (Command, error) {
 		c.Wait, err = time.ParseDuration(f[1])
 	case c.Kind == Expunge && len(f) == 2:
 		c.Pick, err = parsePick(f[1])
-	case c.Kind == Store && len(f) == 3:
+	case c.Kind == Store && (len(f) == 3 || len(f) == 4):
 		if c.Pick, err = parsePick(f[1]); err == nil {
 			c.Flags, err = parseFlags(f[2])
 		}
+		if err == nil && len(f) == 4 {
+			c.Keywords, err = parseKeywords(f[3])
+		}
 	default:
-		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS | expunge PICK | list | create FOLDER | delete FOLDER)", strings.Join(f, " "))
+		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS [KEYWORD,...] | expunge PICK | list | create FOLDER | delete FOLDER)", strings.Join(f, " "))
 	}
 	if err != nil {
 		return c, fmt.Errorf("command %q: %w", strings.Join(f, " "), err)
@@ -173,6 +181,22 @@ func validFolder(name string) bool {
 		}
 	}
 	return true
+}
+
+// parseKeywords reads "k1,k2": IMAP atoms of letters, digits and $ - _ .
+// (not the \ of system flags), sorted as Command.Keywords is.
+func parseKeywords(s string) ([]string, error) {
+	kws := strings.Split(s, ",")
+	for _, k := range kws {
+		ok := k != "" && len(k) <= 64
+		for _, r := range k {
+			ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("$-_.", r))
+		}
+		if !ok {
+			return nil, fmt.Errorf("keyword %q: want letters, digits, $ - _ or .", k)
+		}
+	}
+	return mailstore.SortKeywords(kws), nil
 }
 
 func parsePick(s string) (float64, error) {

@@ -2,6 +2,7 @@ package mailstore
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -39,6 +40,17 @@ func (f Flags) String() string {
 	return strings.Join(parts, " ")
 }
 
+// SortKeywords returns kw sorted and without duplicates (nil for none):
+// the form Mail.Keywords has, so that sets compare with slices.Equal.
+func SortKeywords(kw []string) []string {
+	if len(kw) == 0 {
+		return nil
+	}
+	out := slices.Clone(kw)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Message is what the workload delivers.
 type Message struct {
 	// ID is the Message-ID header value, unique per message: the identity
@@ -54,6 +66,8 @@ type Mail struct {
 	// MessageID is read from the stored message ("" if it could not be read).
 	MessageID string
 	Flags     Flags
+	// Keywords are the message's IMAP keywords, sorted (nil for none).
+	Keywords []string
 	// Key is the engine's name for the message, e.g. the Maildir base
 	// filename (without the ":2," flags part).
 	Key string
@@ -76,8 +90,8 @@ type Mailbox interface {
 	// Sync is what an IMAP SELECT sees: it scans the store, assigns UIDs
 	// to new messages and returns all messages in UID order.
 	Sync() ([]Mail, error)
-	// Store replaces the flags of uid (UID STORE FLAGS).
-	Store(uid UID, flags Flags) error
+	// Store replaces the flags and keywords of uid (UID STORE FLAGS).
+	Store(uid UID, flags Flags, keywords []string) error
 	// Expunge removes uid (STORE \Deleted + EXPUNGE of one message).
 	Expunge(uid UID) error
 }

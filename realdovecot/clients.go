@@ -99,7 +99,8 @@ func (s *imapSession) selectAll() ([]mailstore.Mail, error) {
 	}
 	mails := make([]mailstore.Mail, 0, len(msgs))
 	for _, m := range msgs {
-		ml := mailstore.Mail{UID: mailstore.UID(m.UID), Flags: fromIMAP(m.Flags), Size: m.RFC822Size}
+		ml := mailstore.Mail{UID: mailstore.UID(m.UID), Size: m.RFC822Size}
+		ml.Flags, ml.Keywords = fromIMAP(m.Flags)
 		if m.Envelope != nil && m.Envelope.MessageID != "" {
 			ml.MessageID = "<" + strings.Trim(m.Envelope.MessageID, "<>") + ">"
 		}
@@ -144,9 +145,14 @@ func (s *imapSession) folder(name string, create bool) (settled bool, err error)
 	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
 }
 
-// store sets the flags of uid; it reports false if the message was gone.
-func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags) (bool, error) {
-	msgs, err := s.c.Store(imap.UIDSetNum(imap.UID(uid)), &imap.StoreFlags{Op: imap.StoreFlagsSet, Flags: toIMAP(flags)}, nil).Collect()
+// store sets the flags and keywords of uid; it reports false if the
+// message was gone.
+func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags, keywords []string) (bool, error) {
+	set := toIMAP(flags)
+	for _, k := range keywords {
+		set = append(set, imap.Flag(k))
+	}
+	msgs, err := s.c.Store(imap.UIDSetNum(imap.UID(uid)), &imap.StoreFlags{Op: imap.StoreFlagsSet, Flags: set}, nil).Collect()
 	if err != nil {
 		return false, fmt.Errorf("imap store: %w", err)
 	}
@@ -189,16 +195,22 @@ func toIMAP(f mailstore.Flags) []imap.Flag {
 	return out
 }
 
-func fromIMAP(flags []imap.Flag) mailstore.Flags {
+// fromIMAP splits a FLAGS list into system flags (\Recent is left out)
+// and keywords (the flags without a backslash), sorted.
+func fromIMAP(flags []imap.Flag) (mailstore.Flags, []string) {
 	var f mailstore.Flags
+	var kw []string
 	for _, fl := range flags {
+		if !strings.HasPrefix(string(fl), `\`) {
+			kw = append(kw, string(fl))
+		}
 		for _, m := range flagMap {
 			if strings.EqualFold(string(fl), string(m.i)) {
 				f |= m.f
 			}
 		}
 	}
-	return f
+	return f, mailstore.SortKeywords(kw)
 }
 
 // isTempFail reports an LMTP 4xx reply (the MTA would retry).

@@ -102,7 +102,7 @@ func engineView(t *testing.T, format, keep, user string) []string {
 	}
 	var out []string
 	for _, m := range mails {
-		flags := strings.Fields(m.Flags.String())
+		flags := append(strings.Fields(m.Flags.String()), m.Keywords...)
 		slices.Sort(flags)
 		out = append(out, fmt.Sprintf("%d %s (%s)", m.UID, m.MessageID, strings.Join(flags, " ")))
 	}
@@ -195,7 +195,7 @@ func complaints(stderr string) []string {
 // "dbox-hdr" header extension — are opened by the real Dovecot 2.3 imap
 // binary as they are, without a single warning (no "fscking", no "Lost
 // log", no "sdbox …: Rebuilding index"), and it lists
-// the same messages, UIDs and flags as the engine.
+// the same messages, UIDs, flags and keywords as the engine.
 func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 	needDovecot(t)
 	base, err := scenarios.Lookup("maildir-director")
@@ -206,7 +206,9 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			sc := base
 			sc.Format, sc.Name = format, format+"-director"
+			sc.Workload.Keywords = 4 // dovecot-keywords and filename letters; the index's "keywords" extension
 			keep := keepStore(t, sc)
+			keyworded := 0
 			for _, u := range users(t, keep) {
 				want := engineView(t, format, keep, u)
 				root := filepath.Join(keep, u)
@@ -232,7 +234,17 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("%s: real imap sees\n  %s\nthe engine sees\n  %s", u, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 				}
-				t.Logf("%s: %d messages agree", u, len(got))
+				kw := 0
+				for _, l := range got {
+					if strings.Contains(l, "$Label") {
+						kw++
+					}
+				}
+				t.Logf("%s: %d messages agree, %d with keywords", u, len(got), kw)
+				keyworded += kw
+			}
+			if keyworded == 0 {
+				t.Error("no message carries a keyword: the comparison did not cover them")
 			}
 		})
 	}

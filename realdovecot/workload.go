@@ -169,9 +169,9 @@ func (r *run) change(s *imapSession, user string, c mailgen.Command, ml mailstor
 		return nil
 	}
 	if c.Kind == mailgen.Store {
-		ok, err := s.store(ml.UID, c.Flags)
+		ok, err := s.store(ml.UID, c.Flags, c.Keywords)
 		if ok {
-			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, step) })
+			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
 		}
 		return err
 	}

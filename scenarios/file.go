@@ -74,6 +74,7 @@ type fileWorkload struct {
 	ClientIPs  int     `toml:"client_ips"`
 	Zipf       float64 `toml:"zipf"`
 	Folders    int     `toml:"folders"`
+	Keywords   int     `toml:"keywords"`
 }
 
 // Load reads a scenario file. Errors name the file and line.
@@ -180,7 +181,8 @@ func parseEvents(in []fileEvent, at func(string) string) ([]Event, error) {
 
 func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
 	s := mailgen.Spec{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
-		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders}
+		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders,
+		Keywords: w.Keywords}
 	for _, d := range []struct {
 		key string
 		val string

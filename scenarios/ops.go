@@ -184,9 +184,10 @@ func answer(err error) string {
 // change runs a STORE or EXPUNGE on one message the session knows.
 func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m mailstore.Mail) error {
 	if c.Kind == mailgen.Store {
-		err := box.Store(m.UID, c.Flags)
+		err := box.Store(m.UID, c.Flags, c.Keywords)
 		if err == nil {
-			r.model.Stored(user, m.MessageID, m.UID, c.Flags, r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, c.Flags))
+			r.model.Stored(user, m.MessageID, m.UID, c.Flags, c.Keywords,
+				r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, strings.TrimSpace(c.Flags.String()+" "+strings.Join(c.Keywords, " "))))
 		}
 		return ignoreExpunged(err)
 	}

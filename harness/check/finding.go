@@ -10,16 +10,19 @@ type Kind string
 
 // Finding kinds. The first group corrupts; the second heals.
 const (
-	Lost        Kind = "lost"         // acknowledged, never expunged, gone
-	Duplicated  Kind = "duplicated"   // one message present more than once
-	Resurrected Kind = "resurrected"  // expunged successfully, came back
-	UIDReused   Kind = "uid-reused"   // one UID named two different messages
-	FlagsLost   Kind = "flags-lost"   // a successful STORE did not stick
-	Unreadable  Kind = "unreadable"   // listed at audit but its content cannot be read
-	UIDChanged  Kind = "uid-changed"  // a message was renumbered (clients re-download it)
-	EngineError Kind = "engine-error" // the engine logged an error and carried on
-	TempFail    Kind = "temp-fail"    // an operation failed; the client would retry
-	Fsck        Kind = "fsck"         // the store's files disagree with themselves (Dovecot would rebuild)
+	Lost        Kind = "lost"        // acknowledged, never expunged, gone
+	Duplicated  Kind = "duplicated"  // one message present more than once
+	Resurrected Kind = "resurrected" // expunged successfully, came back
+	UIDReused   Kind = "uid-reused"  // one UID named two different messages
+	FlagsLost   Kind = "flags-lost"  // a successful STORE did not stick
+	// KeywordsLost: a successful STORE's keywords are missing, or the
+	// message carries keywords nobody set on it.
+	KeywordsLost Kind = "keywords-lost"
+	Unreadable   Kind = "unreadable"   // listed at audit but its content cannot be read
+	UIDChanged   Kind = "uid-changed"  // a message was renumbered (clients re-download it)
+	EngineError  Kind = "engine-error" // the engine logged an error and carried on
+	TempFail     Kind = "temp-fail"    // an operation failed; the client would retry
+	Fsck         Kind = "fsck"         // the store's files disagree with themselves (Dovecot would rebuild)
 	// ListStale: a LIST left out a folder that existed throughout, or
 	// showed one that did not: the mailbox list index missed another
 	// host's CREATE or DELETE. No mail is lost; the list index is rebuilt
@@ -31,7 +34,7 @@ const (
 // Corrupts reports whether a finding of this kind is user-visible damage.
 func (k Kind) Corrupts() bool {
 	switch k {
-	case Lost, Duplicated, Resurrected, UIDReused, FlagsLost, Unreadable:
+	case Lost, Duplicated, Resurrected, UIDReused, FlagsLost, KeywordsLost, Unreadable:
 		return true
 	}
 	return false

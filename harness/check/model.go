@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 )
@@ -26,8 +27,9 @@ type message struct {
 	uid      mailstore.UID
 	expunged bool
 	flags    mailstore.Flags
-	stored   bool // flags were set by a successful STORE
-	acked    bool // its delivery was acknowledged
+	keywords []string // sorted
+	stored   bool     // flags and keywords were set by a successful STORE
+	acked    bool     // its delivery was acknowledged
 	steps    []int
 }
 
@@ -75,15 +77,15 @@ func (b *mailbox) resolve(id string, uid mailstore.UID) string {
 	return id
 }
 
-// Stored records a successful flag change of message id (or, when the
-// client could not read it, of whatever message uid names).
-func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags, step int) {
+// Stored records a successful flag and keyword change of message id (or,
+// when the client could not read it, of whatever message uid names).
+func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
 	b := m.box(user)
 	if id = b.resolve(id, uid); id == "" {
 		return
 	}
 	x := b.msg(id)
-	x.flags, x.stored = flags, true
+	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
 	x.steps = append(x.steps, step)
 }
 
@@ -200,6 +202,10 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 		case ok && x.stored && ml.Flags != x.flags:
 			m.add(Finding{Kind: FlagsLost, User: user,
 				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})
+		case ok && x.stored && !slices.Equal(mailstore.SortKeywords(ml.Keywords), x.keywords):
+			m.add(Finding{Kind: KeywordsLost, User: user,
+				Detail: fmt.Sprintf("%s has keywords (%s), last STORE set (%s)", id, strings.Join(ml.Keywords, " "),
+					strings.Join(x.keywords, " ")), Steps: m.stepsOf(b, id, step)})
 		}
 	}
 }

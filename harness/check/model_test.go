@@ -20,7 +20,7 @@ func TestModelFindings(t *testing.T) {
 	}{
 		{"clean", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Stored("u", "<a>", 1, mailstore.Seen, 2)
+			m.Stored("u", "<a>", 1, mailstore.Seen, nil, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen)}, 3)
 		}, nil, Clean},
 		{"lost", func(m *Model) {
@@ -52,9 +52,23 @@ func TestModelFindings(t *testing.T) {
 		}, []Kind{UIDChanged}, SelfHealed},
 		{"flags lost", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Stored("u", "<a>", 1, mailstore.Flagged, 2)
+			m.Stored("u", "<a>", 1, mailstore.Flagged, nil, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
 		}, []Kind{FlagsLost}, Corrupted},
+		{"keywords lost", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", 1, mailstore.Seen, []string{"$Label2", "$Label1"}, 2)
+			got := mail(1, "<a>", mailstore.Seen)
+			got.Keywords = []string{"$Label1", "unknown-1"}
+			m.Audit("u", []mailstore.Mail{got}, 3)
+		}, []Kind{KeywordsLost}, Corrupted},
+		{"keywords kept", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", 1, 0, []string{"$Label2", "$Label1"}, 2)
+			got := mail(1, "<a>", 0)
+			got.Keywords = []string{"$Label1", "$Label2"}
+			m.Audit("u", []mailstore.Mail{got}, 3)
+		}, nil, Clean},
 		{"expunge of an unreadable message resolves by UID", func(m *Model) {
 			m.Delivered("u", "<a>", 7, 1)
 			m.Expunged("u", "", 7, 2)

@@ -340,6 +340,11 @@ func (m *Mount) Chtimes(name string, atime, mtime time.Time) error {
 		if err != nil {
 			return err
 		}
+		// Linux's nfs_setattr writes dirty data back first, or the
+		// later WRITE would set the mtime to the server's clock again.
+		if err := m.flush(ino, nfs3.Unstable); err != nil {
+			return err
+		}
 		return m.setattr(ino, nfs3.Sattr{Atime: &atime, Mtime: &mtime})
 	}))
 }

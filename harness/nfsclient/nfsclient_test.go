@@ -309,3 +309,25 @@ func TestSillyRename(t *testing.T) {
 		t.Fatalf("after the last close: %v", ents)
 	}
 }
+
+// utime() on a file with dirty pages: the data goes out before the
+// SETATTR (Linux's nfs_setattr), so the mtime set is the one that stays.
+// Dovecot relies on this for dovecot-keywords, whose mtime must grow.
+func TestChtimesFlushesDirtyDataFirst(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	f, err := a.OpenFile("k", vfs.O_CREATE|vfs.O_WRONLY, 0o600)
+	must(t, err)
+	_, err = f.Write([]byte("0 $Label1\n"))
+	must(t, err)
+	want := epoch.Add(time.Hour).Truncate(time.Second)
+	must(t, a.Chtimes("k", want, want))
+	w.clk.t += time.Second
+	must(t, f.Sync())
+	must(t, f.Close())
+	fi, err := b.Stat("k")
+	must(t, err)
+	if !fi.ModTime().Equal(want) || fi.Size() != 10 {
+		t.Fatalf("server has mtime %v size %d, want %v and 10", fi.ModTime(), fi.Size(), want)
+	}
+}

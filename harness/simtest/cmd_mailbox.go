@@ -2,6 +2,7 @@ package simtest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ func init() {
 	commands["session"] = cmdSession
 	commands["deliver"] = cmdDeliver
 	commands["select"] = cmdSelect
+	commands["store"] = cmdStore
 }
 
 var openers = map[string]mailstore.Opener{"maildir": maildir.Open, "sdbox": sdbox.Open, "mdbox": mdbox.Open}
@@ -71,7 +73,32 @@ func cmdSelect(e *Env, t testing.TB, td *datadriven.TestData) (string, error) {
 	}
 	var parts []string
 	for _, m := range mails {
-		parts = append(parts, fmt.Sprintf("%d:%s", m.UID, m.MessageID))
+		p := fmt.Sprintf("%d:%s", m.UID, m.MessageID)
+		if len(m.Keywords) > 0 {
+			p += "(" + strings.Join(m.Keywords, " ") + ")"
+		}
+		parts = append(parts, p)
 	}
 	return fmt.Sprintf("%d mails: %s", len(mails), strings.Join(parts, " ")), nil
+}
+
+// store box=S uid=N [keywords=K1,K2] replaces the message's keywords
+// (and clears its flags) as UID STORE FLAGS (K1 K2) does.
+func cmdStore(e *Env, t testing.TB, td *datadriven.TestData) (string, error) {
+	box, ok := e.boxes[arg(t, td, "box")]
+	if !ok {
+		t.Fatalf("%s: no session %q", td.Pos, arg(t, td, "box"))
+	}
+	uid, err := strconv.ParseUint(arg(t, td, "uid"), 10, 32)
+	if err != nil {
+		t.Fatalf("%s: uid: %v", td.Pos, err)
+	}
+	var kw []string
+	if s := optArg(td, "keywords", ""); s != "" {
+		kw = strings.Split(s, ",")
+	}
+	if err := box.Store(mailstore.UID(uid), 0, kw); err != nil {
+		return "", err
+	}
+	return "OK", nil
 }

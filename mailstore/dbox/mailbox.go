@@ -39,15 +39,18 @@ func MailboxIndex(dir string) index.Options {
 	return index.Options{Dir: dir, Prefix: "dovecot.index", FsyncMask: index.TxAppend | index.TxExpungeGUID}
 }
 
-// Store replaces uid's flags in the mailbox index ix (dbox keeps flags
-// nowhere else); mailstore.ErrExpunged when uid is gone.
-func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags) error {
-	return Change(ix, uid, func(m *index.Map, i int) { m.Recs[i].Flags = index.ToMail(flags) })
+// Store replaces uid's flags and keywords in the mailbox index ix (dbox
+// keeps them nowhere else); mailstore.ErrExpunged when uid is gone.
+func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
+	return Change(ix, uid, func(m *index.Map, i int) error {
+		m.Recs[i].Flags = index.ToMail(flags)
+		return m.SetRecordKeywords(i, keywords)
+	})
 }
 
 // Change applies fn to uid's record (m.Recs[i]) under ix's sync lock and
 // commits; mailstore.ErrExpunged when uid is gone.
-func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int)) error {
+func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int) error) error {
 	s, err := ix.Begin()
 	if err != nil {
 		return err
@@ -58,7 +61,10 @@ func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int)) er
 		s.Rollback()
 		return mailstore.ErrExpunged
 	}
-	fn(m, i)
+	if err := fn(m, i); err != nil {
+		s.Rollback()
+		return err
+	}
 	return s.Commit(m.Diff(s.Map()))
 }
 

@@ -14,16 +14,26 @@ import (
 // Like Dovecot it does not check that the lock is still ours: a lock
 // overridden meanwhile is renamed into place all the same.
 func (l *Lock) Replace(data []byte, sync bool) error {
+	return l.ReplaceWith(func(f vfs.File) error {
+		_, err := f.Write(data)
+		if err == nil && sync {
+			err = f.Sync()
+		}
+		return err
+	})
+}
+
+// ReplaceWith is Replace with the lock file's content written by write,
+// which gets it open for writing and truncated; a failed write removes
+// the lock file and leaves the protected file alone.
+func (l *Lock) ReplaceWith(write func(f vfs.File) error) error {
 	fsys := l.env.FS
 	f, err := fsys.OpenFile(l.lockPath, vfs.O_WRONLY|vfs.O_TRUNC, 0)
 	if err != nil {
 		l.env.Logf(mailstore.Error, "open(%s) failed: %s", l.lockPath, mailstore.Strerror(err))
 		return fmt.Errorf("dotlock %s: replace: %w", l.lockPath, err)
 	}
-	_, err = f.Write(data)
-	if err == nil && sync {
-		err = f.Sync()
-	}
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

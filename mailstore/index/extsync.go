@@ -181,10 +181,14 @@ func (m *Map) atomicInc(cur extCursor, x Ext, u ExtAtomicInc) error {
 
 // diffExts returns the extension changes turning old into m: an intro
 // and header updates for new or changed headers, record updates for
-// changed fields (appended records included).
+// changed fields (appended records included). The keywords extension is
+// left to keyword updates.
 func (m *Map) diffExts(old *Map) []ExtUpdate {
 	var out []ExtUpdate
 	for _, e := range m.Exts {
+		if e.Name == KeywordsExt {
+			continue
+		}
 		in := ExtIntro{ExtID: NoExtID, Name: e.Name, ResetID: e.ResetID, HdrSize: uint32(len(e.Hdr)),
 			RecordSize: e.RecordSize, RecordAlign: e.RecordAlign, Flags: ExtIntroNoShrink}
 		oi, had := old.ExtIndex(e.Name)

@@ -77,6 +77,14 @@ func (m *Map) apply(c *Changes) []error {
 	for i := range c.Exts {
 		errs = append(errs, m.applyExtRecs(curs[i], &c.Exts[i])...)
 	}
+	for _, u := range c.Keywords {
+		if err := m.applyKeyword(u); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, r := range c.KeywordResets {
+		m.applyKeywordReset(r)
+	}
 	for _, e := range c.Expunges {
 		if !c.External {
 			continue // only a request for the backend (mail-index-sync-update.c)
@@ -128,8 +136,9 @@ func (m *Map) recount() {
 }
 
 // Diff returns the changes that turn old into m: appends of new UIDs,
-// expunges of vanished ones, flag updates and the header fields engines
-// own (uid_validity, next_uid, first_recent_uid).
+// expunges of vanished ones, flag and keyword updates, extension changes
+// and the header fields engines own (uid_validity, next_uid,
+// first_recent_uid).
 func (m *Map) Diff(old *Map) Changes {
 	var c Changes
 	if m.Hdr.Flags != old.Hdr.Flags {
@@ -164,5 +173,6 @@ func (m *Map) Diff(old *Map) Changes {
 		c.SetHeader32(OffFirstRecentUID, m.Hdr.FirstRecentUID)
 	}
 	c.Exts = m.diffExts(old)
+	c.Keywords = m.diffKeywords(old)
 	return c
 }

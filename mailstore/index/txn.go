@@ -53,13 +53,18 @@ type Changes struct {
 	Header   []HeaderUpdate
 	// Exts are extension changes (intros, header and record updates).
 	Exts []ExtUpdate
+	// Keywords are keyword additions and removals; KeywordResets clear
+	// all keywords of their messages.
+	Keywords      []KeywordUpdate
+	KeywordResets []UIDRange
 	// External marks changes the backend already made (sync transactions).
 	External bool
 }
 
 // Empty reports whether c changes nothing.
 func (c *Changes) Empty() bool {
-	return len(c.Appends)+len(c.Flags)+len(c.Expunges)+len(c.Header)+len(c.Exts) == 0
+	return len(c.Appends)+len(c.Flags)+len(c.Expunges)+len(c.Header)+len(c.Exts)+
+		len(c.Keywords)+len(c.KeywordResets) == 0
 }
 
 // SetHeader32 queues a header update of one uint32 field.
@@ -82,6 +87,9 @@ func (c *Changes) types() TxType {
 	}
 	if len(c.Header) > 0 {
 		t |= TxHeaderUpdate
+	}
+	if len(c.Keywords)+len(c.KeywordResets) > 0 {
+		t |= TxKeywordUpdate
 	}
 	return t
 }
@@ -120,6 +128,7 @@ func (c *Changes) Encode() []byte {
 		add(TxFlagUpdate, d)
 	}
 	encodeExtRecs(c.Exts, add)
+	encodeKeywords(c, add)
 	if len(c.Expunges) > 0 {
 		var d []byte
 		for _, e := range c.Expunges {
@@ -218,6 +227,8 @@ func (c *Changes) add(r record) error {
 	case t == TxBoundary:
 	case isExtType(t):
 		return c.addExt(t, d)
+	case t == TxKeywordUpdate || t == TxKeywordReset:
+		return c.addKeywordRecord(t, d)
 	case t == TxAppend:
 		if len(d)%RecordSize != 0 {
 			return fmt.Errorf("Invalid record size (type=0x%x)", uint32(t))

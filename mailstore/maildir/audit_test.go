@@ -1,6 +1,8 @@
 package maildir_test
 
 import (
+	"errors"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -77,6 +79,39 @@ func readUidlist(t *rapid.T, w *mailtest.World) (map[string]mailstore.UID, mails
 func baseOf(name string) string {
 	base, _, _ := strings.Cut(name, ":")
 	return base
+}
+
+// readKeywords reads alice's dovecot-keywords: letter index -> name.
+func readKeywords(t *rapid.T, w *mailtest.World) map[int]string {
+	data, err := vfs.ReadFile(w.FS, "alice/Maildir/dovecot-keywords")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]string{}
+	for line := range strings.SplitSeq(strings.TrimSuffix(string(data), "\n"), "\n") {
+		n, name, ok := strings.Cut(line, " ")
+		i, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			t.Fatalf("dovecot-keywords line %q", line)
+		}
+		out[i] = name
+	}
+	return out
+}
+
+// keywordsOfName names a filename's keyword letters, sorted.
+func keywordsOfName(name string, letters map[int]string) []string {
+	_, info, _ := strings.Cut(name, ":2,")
+	var out []string
+	for _, c := range info {
+		if c >= 'a' && c <= 'z' {
+			out = append(out, letters[int(c-'a')])
+		}
+	}
+	return mailstore.SortKeywords(out)
 }
 
 func flagsOfName(name string) mailstore.Flags {

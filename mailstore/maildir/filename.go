@@ -61,6 +61,14 @@ func sizeField(fname string, typ byte) (int64, bool) {
 	return size, true
 }
 
+// Keyword letters: 'a' is line 0 of dovecot-keywords, up to 26 of them
+// (MAILDIR_KEYWORD_FIRST/LAST, MAILDIR_MAX_KEYWORDS).
+const (
+	keywordFirst = 'a'
+	keywordLast  = 'z'
+	maxKeywords  = keywordLast - keywordFirst + 1
+)
+
 // flagLetters in the ASCII order the info part must keep.
 var flagLetters = [...]struct {
 	c byte
@@ -97,10 +105,10 @@ func flagsOf(fname string) mailstore.Flags {
 	return flags
 }
 
-// withFlags replaces the system flags in fname's info part, keeping
-// unknown letters (keywords are not modelled) in ASCII order
-// (maildir_filename_flags_set).
-func withFlags(fname string, flags mailstore.Flags) string {
+// withFlags replaces the system flags and the keyword letters (a-z) in
+// fname's info part with flags and keywords, keeping other letters; the
+// result is in ASCII order (maildir_filename_flags_full_set).
+func withFlags(fname string, flags mailstore.Flags, keywords string) string {
 	old := ""
 	if i := strings.LastIndexByte(fname, infoSep); i >= 0 {
 		if strings.HasPrefix(fname[i:], flagsFullSep) {
@@ -108,33 +116,51 @@ func withFlags(fname string, flags mailstore.Flags) string {
 		}
 		fname = fname[:i]
 	}
+	var set [256]bool
+	i := 0
+	for ; i < len(old) && old[i] != extraSep; i++ {
+		if c := old[i]; !isSystemFlag(c) && !isKeywordLetter(c) {
+			set[c] = true // a flag we don't know: kept
+		}
+	}
+	for _, l := range flagLetters {
+		set[l.c] = set[l.c] || flags&l.f != 0
+	}
+	for _, c := range []byte(keywords) {
+		set[c] = true
+	}
 	var b strings.Builder
 	b.WriteString(fname)
 	b.WriteString(flagsFullSep)
-	i := 0
-	for {
-		for i < len(old) && isSystemFlag(old[i]) {
-			i++
+	for c, on := range set {
+		if on {
+			b.WriteByte(byte(c))
 		}
-		next := 256
-		if i < len(old) && old[i] != extraSep {
-			next = int(old[i])
-		}
-		for _, l := range flagLetters {
-			if flags&l.f != 0 && next > int(l.c) {
-				b.WriteByte(l.c)
-				flags &^= l.f
-			}
-		}
-		if next == 256 {
-			break
-		}
-		b.WriteByte(old[i])
-		i++
 	}
-	b.WriteString(old[i:]) // another flag set we don't know: kept
+	b.WriteString(old[i:])
 	return b.String()
 }
+
+// keywordLetters returns the keyword letters of fname's info part, in
+// the order found.
+func keywordLetters(fname string) string {
+	i := strings.LastIndexByte(fname, infoSep)
+	if i < 0 || !strings.HasPrefix(fname[i:], flagsFullSep) {
+		return ""
+	}
+	var b []byte
+	for _, c := range []byte(fname[i+3:]) {
+		if c == extraSep {
+			break
+		}
+		if isKeywordLetter(c) {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func isKeywordLetter(c byte) bool { return c >= keywordFirst && c <= keywordLast }
 
 func isSystemFlag(c byte) bool { _, ok := letterFlag(c); return ok }
 

@@ -65,22 +65,28 @@ func TestWithFlags(t *testing.T) {
 	tests := []struct {
 		name  string
 		flags mailstore.Flags
+		kw    string
 		want  string
 	}{
-		{"x", 0, "x:2,"},
-		{"x", mailstore.Seen | mailstore.Draft, "x:2,DS"},
-		{"x:2,S", mailstore.Answered | mailstore.Seen, "x:2,RS"},
-		{"x:2,FS", 0, "x:2,"},
-		{"x:2,Sa", mailstore.Flagged | mailstore.Deleted, "x:2,FTa"}, // unknown kept in order
-		{"x:2,S,extra", mailstore.Seen, "x:2,S,extra"},
-		{"x:1,foo", mailstore.Seen, "x:2,S"},
+		{"x", 0, "", "x:2,"},
+		{"x", mailstore.Seen | mailstore.Draft, "", "x:2,DS"},
+		{"x:2,S", mailstore.Answered | mailstore.Seen, "", "x:2,RS"},
+		{"x:2,FS", 0, "", "x:2,"},
+		{"x:2,PSa", mailstore.Flagged | mailstore.Deleted, "", "x:2,FPT"}, // P (passed) is kept
+		{"x:2,Sa", mailstore.Seen, "ca", "x:2,Sac"},
+		{"x:2,S,extra", mailstore.Seen, "b", "x:2,Sb,extra"},
+		{"x:1,foo", mailstore.Seen, "", "x:2,S"},
 	}
 	for _, tc := range tests {
-		if got := withFlags(tc.name, tc.flags); got != tc.want {
-			t.Errorf("withFlags(%q, %v) = %q, want %q", tc.name, tc.flags, got, tc.want)
+		got := withFlags(tc.name, tc.flags, tc.kw)
+		if got != tc.want {
+			t.Errorf("withFlags(%q, %v, %q) = %q, want %q", tc.name, tc.flags, tc.kw, got, tc.want)
 		}
-		if got := flagsOf(withFlags(tc.name, tc.flags)); got != tc.flags {
-			t.Errorf("flags round trip of %q: %v, want %v", tc.name, got, tc.flags)
+		if f := flagsOf(got); f != tc.flags {
+			t.Errorf("flags round trip of %q: %v, want %v", tc.name, f, tc.flags)
+		}
+		if kw := keywordLetters(got); len(kw) != len(tc.kw) {
+			t.Errorf("keywordLetters(%q) = %q, want the letters of %q", got, kw, tc.kw)
 		}
 	}
 }

@@ -21,8 +21,9 @@ type maildirHdr struct {
 
 // viewRec is one message in the in-memory index.
 type viewRec struct {
-	uid   uint32
-	flags mailstore.Flags
+	uid      uint32
+	flags    mailstore.Flags
+	keywords []string // sorted
 }
 
 // view is the in-memory index (INDEX=MEMORY): what this session has told
@@ -46,11 +47,12 @@ func (v *view) find(uid uint32) (int, bool) {
 // change is a STORE or EXPUNGE waiting for the next index sync, as
 // Dovecot keeps it in the transaction log until maildir_sync_index.
 type change struct {
-	uid     uint32
-	flags   mailstore.Flags
-	expunge bool
-	seen    bool // the sync reached this UID
-	gone    bool // the message turned out to be expunged
+	uid      uint32
+	flags    mailstore.Flags
+	keywords []string // sorted
+	expunge  bool
+	seen     bool // the sync reached this UID
+	gone     bool // the message turned out to be expunged
 }
 
 // indexSync reconciles the uidlist with the view (maildir_sync_index).
@@ -67,13 +69,14 @@ type indexSync struct {
 	failed     bool
 	curUpdate  bool
 	lock       *index.Sync // the on-disk index's sync lock (nil: INDEX=MEMORY)
+	kw         *keywordSync
 }
 
 // indexSyncBegin starts an index sync: with on-disk indexes it takes the
 // index sync lock (after the uidlist lock, Dovecot's order) and starts
 // from the index as it is now.
 func (m *Mailbox) indexSyncBegin(run *syncRun) (*indexSync, error) {
-	ix := &indexSync{m: m, run: run}
+	ix := &indexSync{m: m, run: run, kw: m.keywordSyncInit()}
 	if m.index != nil {
 		s, err := m.index.Begin()
 		if err != nil {
@@ -88,7 +91,12 @@ func (m *Mailbox) indexSyncBegin(run *syncRun) (*indexSync, error) {
 
 // rollback releases the index sync lock of an abandoned sync.
 func (ix *indexSync) rollback() {
-	if ix != nil && ix.lock != nil {
+	if ix == nil {
+		return
+	}
+	ix.kw.deinit()
+	ix.kw = nil
+	if ix.lock != nil {
 		ix.lock.Rollback()
 		ix.lock = nil
 	}
@@ -152,7 +160,7 @@ func (ix *indexSync) finishHeader(uv, hdrUV uint32) {
 
 // record syncs one uidlist record.
 func (ix *indexSync) record(uid uint32, uflags recFlag, name string) {
-	flags := flagsOf(name)
+	flags, kw := flagsOf(name), ix.kw.names(keywordLetters(name))
 	for ix.seq < len(ix.old) && uid > ix.old[ix.seq].uid {
 		ix.seq++ // expunged
 	}
@@ -165,7 +173,7 @@ func (ix *indexSync) record(uid uint32, uflags recFlag, name string) {
 			ix.firstRec = uid + 1
 		}
 		ix.hdrNextUID = uid + 1
-		ix.out = append(ix.out, viewRec{uid: uid, flags: flags})
+		ix.out = append(ix.out, viewRec{uid: uid, flags: flags, keywords: kw})
 		return
 	}
 	r := ix.old[ix.seq]
@@ -179,7 +187,7 @@ func (ix *indexSync) record(uid uint32, uflags recFlag, name string) {
 		if r, keep = ix.apply(p, r); !keep {
 			return
 		}
-		flags = r.flags
+		flags, kw = r.flags, r.keywords
 	}
 	if uflags&recNonsynced != 0 {
 		if uflags&recNewDir != 0 {
@@ -188,7 +196,7 @@ func (ix *indexSync) record(uid uint32, uflags recFlag, name string) {
 		ix.out = append(ix.out, r)
 		return
 	}
-	ix.out = append(ix.out, viewRec{uid: uid, flags: flags})
+	ix.out = append(ix.out, viewRec{uid: uid, flags: flags, keywords: kw})
 }
 
 // apply performs the pending change on the file; keep=false drops the
@@ -200,9 +208,11 @@ func (ix *indexSync) apply(p *change, r viewRec) (viewRec, bool) {
 		p.gone = ret == 0
 		return r, ret < 0
 	}
-	ret, _ := ix.m.fileDo(p.uid, func(path string) (int, error) { return ix.m.renameFlags(path, p.flags) })
+	letters := ix.kw.letters(p.keywords)
+	ret, _ := ix.m.fileDo(p.uid, func(path string) (int, error) { return ix.m.renameFlags(path, p.flags, letters) })
 	p.gone = ret == 0
-	r.flags = p.flags // the index has them even if the rename failed (dirty)
+	// the index has them even if the rename failed (dirty)
+	r.flags, r.keywords = p.flags, p.keywords
 	return r, true
 }
 
@@ -254,6 +264,8 @@ func (ix *indexSync) commit(dropRecent bool) {
 			m.hdr.curMtime = mt
 		}
 	}
+	ix.kw.deinit()
+	ix.kw = nil
 	if dropRecent {
 		ix.v.firstRecentUID = ix.v.nextUID
 	}

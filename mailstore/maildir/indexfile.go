@@ -39,19 +39,27 @@ func viewOf(im *index.Map) view {
 	v := view{uidValidity: im.Hdr.UIDValidity, nextUID: max(im.Hdr.NextUID, 1),
 		firstRecentUID: max(im.Hdr.FirstRecentUID, 1)}
 	v.recs = make([]viewRec, 0, len(im.Recs))
-	for _, r := range im.Recs {
-		v.recs = append(v.recs, viewRec{uid: uint32(r.UID), flags: index.FromMail(r.Flags)})
+	for i, r := range im.Recs {
+		v.recs = append(v.recs, viewRec{uid: uint32(r.UID), flags: index.FromMail(r.Flags),
+			keywords: mailstore.SortKeywords(im.RecordKeywords(i))})
 	}
 	return v
 }
 
-// mapOf builds the index map for view v on top of base's header.
+// mapOf builds the index map for view v on top of base: its header and
+// extensions, each kept record's extension fields, and v's keywords.
 func mapOf(v view, base *index.Map) *index.Map {
-	m := &index.Map{Hdr: base.Hdr}
+	m := base.Clone()
 	m.Hdr.UIDValidity, m.Hdr.NextUID, m.Hdr.FirstRecentUID = v.uidValidity, v.nextUID, v.firstRecentUID
 	m.Recs = make([]index.Record, 0, len(v.recs))
 	for _, r := range v.recs {
-		m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(r.uid), Flags: index.ToMail(r.flags)})
+		rec := index.Record{UID: mailstore.UID(r.uid), Flags: index.ToMail(r.flags)}
+		if old, ok := base.Lookup(rec.UID); ok {
+			rec.Ext = old.Ext
+		}
+		m.Recs = append(m.Recs, rec)
+		// the names come from dovecot-keywords and filenames: valid ones
+		_ = m.SetRecordKeywords(len(m.Recs)-1, r.keywords)
 	}
 	return m
 }

@@ -17,12 +17,13 @@ type Mailbox struct {
 	root                   string // "<user>/Maildir"
 	newDir, curDir, tmpDir string
 
-	uidlist *uidlist
-	index   *index.Index // nil with INDEX=MEMORY
-	view    view
-	hdr     maildirHdr
-	gen     nameGen
-	msgs    map[string]msgInfo // base filename -> what its file says
+	uidlist  *uidlist
+	keywords *keywordsFile
+	index    *index.Index // nil with INDEX=MEMORY
+	view     view
+	hdr      maildirHdr
+	gen      nameGen
+	msgs     map[string]msgInfo // base filename -> what its file says
 
 	opened               bool
 	dropRecent           bool // IMAP SELECT (MAILBOX_FLAG_DROP_RECENT) vs LMTP
@@ -59,6 +60,7 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 		}
 	}
 	m.uidlist = newUidlist(m)
+	m.keywords = newKeywordsFile(m)
 	if err := m.openIndex(user); err != nil {
 		return nil, fmt.Errorf("maildir: open %s: %w", user, err)
 	}
@@ -68,6 +70,18 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 
 // Dir returns the Maildir directory.
 func (m *Mailbox) Dir() string { return m.root }
+
+// nfsFlushAttrs is the attribute-cache flush mail_nfs_storage adds before
+// a stat: open+close (close-to-open); the directory file-handle flush has
+// no vfs call.
+func (m *Mailbox) nfsFlushAttrs(path string) {
+	if !m.env.Settings.MailNFSStorage {
+		return
+	}
+	if f, err := m.env.FS.OpenFile(path, vfs.O_RDONLY, 0); err == nil {
+		f.Close()
+	}
+}
 
 func (m *Mailbox) critical(format string, args ...any) {
 	m.env.Logf(mailstore.Critical, format, args...)

@@ -2,6 +2,7 @@ package maildir_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,16 +36,16 @@ func TestDeliverSyncStoreExpunge(t *testing.T) {
 	if ents, _ := w.FS.ReadDir("alice/Maildir/new"); len(ents) != 0 {
 		t.Errorf("SELECT left %d files in new/", len(ents))
 	}
-	if err := mb.Store(2, mailstore.Seen|mailstore.Flagged); err != nil {
+	if err := mb.Store(2, mailstore.Seen|mailstore.Flagged, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := mb.Store(2, mailstore.Seen|mailstore.Answered); err != nil {
+	if err := mb.Store(2, mailstore.Seen|mailstore.Answered, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := mb.Expunge(1); err != nil {
 		t.Fatal(err)
 	}
-	if err := mb.Store(1, mailstore.Seen); !errors.Is(err, mailstore.ErrExpunged) {
+	if err := mb.Store(1, mailstore.Seen, nil); !errors.Is(err, mailstore.ErrExpunged) {
 		t.Errorf("Store(expunged) = %v", err)
 	}
 	w.Advance(time.Second)
@@ -65,7 +66,7 @@ func TestDeliverSyncStoreExpunge(t *testing.T) {
 
 	// a second session sees the same state
 	mails2, err := h.open(t).Sync()
-	if err != nil || len(mails2) != 2 || mails2[1] != mails[1] {
+	if err != nil || len(mails2) != 2 || !reflect.DeepEqual(mails2[1], mails[1]) {
 		t.Errorf("second session: %+v, %v", mails2, err)
 	}
 	noErrors(t, h)
@@ -83,7 +84,7 @@ func TestSameSeedSameStore(t *testing.T) {
 			mb.Deliver(message(i))
 		}
 		mb.Sync()
-		mb.Store(2, mailstore.Seen)
+		mb.Store(2, mailstore.Seen, nil)
 		mb.Expunge(3)
 		var b strings.Builder
 		for _, dir := range []string{"new", "cur"} {

@@ -39,10 +39,12 @@ func (m *Mailbox) ForceResync() error {
 	return nil
 }
 
-// Store replaces uid's flags: the change waits for the next index sync,
-// which renames the file (retrying through resyncs when it moved).
-func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
-	if err := m.change(&change{uid: uint32(uid), flags: flags}); err != nil {
+// Store replaces uid's flags and keywords: the change waits for the next
+// index sync, which renames the file (retrying through resyncs when it
+// moved) with the keywords' letters from dovecot-keywords.
+func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
+	c := &change{uid: uint32(uid), flags: flags, keywords: mailstore.SortKeywords(keywords)}
+	if err := m.change(c); err != nil {
 		return fmt.Errorf("maildir: store uid %d: %w", uid, err)
 	}
 	return nil
@@ -172,10 +174,11 @@ func (m *Mailbox) expungeFile(path string) (int, error) {
 	return -1, err
 }
 
-// renameFlags renames path to carry flags; an unchanged name is stat()ed.
-func (m *Mailbox) renameFlags(path string, flags mailstore.Flags) (int, error) {
+// renameFlags renames path to carry flags and keyword letters; an
+// unchanged name is stat()ed.
+func (m *Mailbox) renameFlags(path string, flags mailstore.Flags, keywords string) (int, error) {
 	dir, fname := splitDir(path)
-	newPath := dir + "/" + withFlags(fname, flags)
+	newPath := dir + "/" + withFlags(fname, flags, keywords)
 	var err error
 	if newPath == path {
 		_, err = m.env.FS.Stat(path)
@@ -226,7 +229,7 @@ func (m *Mailbox) mails() []mailstore.Mail {
 	recs := m.view.recs
 	out := make([]mailstore.Mail, 0, len(recs))
 	for _, r := range recs {
-		mail := mailstore.Mail{UID: mailstore.UID(r.uid), Flags: r.flags}
+		mail := mailstore.Mail{UID: mailstore.UID(r.uid), Flags: r.flags, Keywords: r.keywords}
 		if rec, _ := m.uidlist.lookup(r.uid); rec != nil {
 			mail.Key = baseName(rec.name)
 			info := m.readInfo(r.uid, mail.Key)

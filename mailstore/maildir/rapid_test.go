@@ -21,18 +21,18 @@ type machine struct {
 	h       *host
 	mb      *maildir.Mailbox
 	pid     int
-	next    int                        // next message number
-	live    map[string]mailstore.Flags // Message-ID -> flags expected
-	uidOf   map[string]mailstore.UID   // Message-ID -> UID once known
-	idOf    map[mailstore.UID]string   // UID -> Message-ID, forever
-	session map[mailstore.UID]bool     // UIDs the current session knows
+	next    int                         // next message number
+	live    map[string]mailtest.FlagSet // Message-ID -> flags expected
+	uidOf   map[string]mailstore.UID    // Message-ID -> UID once known
+	idOf    map[mailstore.UID]string    // UID -> Message-ID, forever
+	session map[mailstore.UID]bool      // UIDs the current session knows
 }
 
 func newMachine(t *rapid.T) *machine {
 	w := mailtest.NewWorld()
 	m := &machine{
 		w: w, pid: 1000,
-		live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{},
+		live: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{},
 		idOf: map[mailstore.UID]string{}, session: map[mailstore.UID]bool{},
 	}
 	m.h = newHost(w, "mx1", m.pid, 0)
@@ -62,7 +62,7 @@ func (m *machine) Deliver(t *rapid.T) {
 	if uid == 0 {
 		t.Fatalf("Deliver assigned no UID with a free lock")
 	}
-	m.live[msg.ID] = 0
+	m.live[msg.ID] = mailtest.FlagSet{}
 	m.learn(t, uid, msg.ID)
 	m.session[uid] = true
 }
@@ -86,11 +86,11 @@ func (m *machine) Store(t *rapid.T) {
 		t.Skip("no message")
 	}
 	m.tick(t)
-	flags := mailstore.Flags(rapid.IntRange(0, 31).Draw(t, "flags"))
-	if err := m.mb.Store(uid, flags); err != nil {
-		t.Fatalf("Store(%d, %v): %v", uid, flags, err)
+	f := mailtest.DrawFlagSet(t)
+	if err := m.mb.Store(uid, f.Flags, f.Keywords); err != nil {
+		t.Fatalf("Store(%d, %+v): %v", uid, f, err)
 	}
-	m.live[m.idOf[uid]] = flags
+	m.live[m.idOf[uid]] = f
 }
 
 func (m *machine) Expunge(t *rapid.T) {
@@ -160,13 +160,17 @@ func (m *machine) Check(t *rapid.T) {
 	}
 	files := m.diskFiles(t)
 	recs, next := readUidlist(t, m.w)
+	letters := readKeywords(t, m.w)
 	for id, want := range m.live {
 		name, ok := files[id]
 		if !ok {
 			t.Fatalf("disk: %s has no file", id)
 		}
-		if got := flagsOfName(name); got != want {
-			t.Fatalf("disk: %s is %s, want flags %v", id, name, want)
+		if got := flagsOfName(name); got != want.Flags {
+			t.Fatalf("disk: %s is %s, want flags %v", id, name, want.Flags)
+		}
+		if got := keywordsOfName(name, letters); !slices.Equal(got, want.Keywords) {
+			t.Fatalf("disk: %s is %s (%q by dovecot-keywords %v), want keywords %q", id, name, got, letters, want.Keywords)
 		}
 		uid, known := m.uidOf[id]
 		if rec, ok := recs[baseOf(name)]; known && (!ok || rec != uid) {
@@ -204,8 +208,8 @@ func (m *machine) check(t *rapid.T, who string, mails []mailstore.Mail) {
 		if !ok {
 			t.Fatalf("%s: %+v is not a live message", who, ml)
 		}
-		if ml.Flags != want {
-			t.Fatalf("%s: %s flags %v, want %v", who, ml.MessageID, ml.Flags, want)
+		if !want.Equal(ml) {
+			t.Fatalf("%s: %s flags %v %q, want %+v", who, ml.MessageID, ml.Flags, ml.Keywords, want)
 		}
 		m.learn(t, ml.UID, ml.MessageID)
 	}

@@ -39,16 +39,10 @@ func (u *uidlist) refresh() (exists bool, err error) {
 	return ret > 0, nil
 }
 
-// stat is maildir_uidlist_stat, with the open+close attribute flush of
-// mail_nfs_storage (the directory handle flush has no vfs call).
+// stat is maildir_uidlist_stat, with mail_nfs_storage's flush.
 func (u *uidlist) stat() (fs.FileInfo, error) {
-	fsys := u.m.env.FS
-	if u.m.env.Settings.MailNFSStorage {
-		if f, err := fsys.OpenFile(u.path, vfs.O_RDONLY, 0); err == nil {
-			f.Close()
-		}
-	}
-	fi, err := fsys.Stat(u.path)
+	u.m.nfsFlushAttrs(u.path)
+	fi, err := u.m.env.FS.Stat(u.path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		u.m.critical("stat(%s) failed: %s", u.path, strerror(err))
 	}

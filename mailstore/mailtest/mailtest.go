@@ -11,7 +11,10 @@ package mailtest
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/vfs/memfs"
@@ -85,4 +88,27 @@ func (w *World) Host(name string, pid int, skew time.Duration) *Host {
 func Message(n int) mailstore.Message {
 	id := fmt.Sprintf("<m%d@test>", n)
 	return mailstore.Message{ID: id, Body: []byte(fmt.Sprintf("Message-ID: %s\r\n\r\nbody %d\r\n", id, n))}
+}
+
+// FlagSet is what a STORE sets: system flags and keywords (sorted).
+type FlagSet struct {
+	Flags    mailstore.Flags
+	Keywords []string
+}
+
+// Keywords is the pool DrawFlagSet draws keywords from: fewer than the 26
+// a Maildir can name, so no engine has to drop one.
+var Keywords = []string{"$Label1", "$Label2", "$Junk", "Project-x", "todo"}
+
+// DrawFlagSet draws any system flags and a subset of Keywords.
+func DrawFlagSet(t *rapid.T) FlagSet {
+	return FlagSet{
+		Flags:    mailstore.Flags(rapid.IntRange(0, 31).Draw(t, "flags")),
+		Keywords: mailstore.SortKeywords(rapid.SliceOfDistinct(rapid.SampledFrom(Keywords), rapid.ID[string]).Draw(t, "keywords")),
+	}
+}
+
+// Equal reports whether ml carries exactly f.
+func (f FlagSet) Equal(ml mailstore.Mail) bool {
+	return ml.Flags == f.Flags && slices.Equal(ml.Keywords, f.Keywords)
 }

@@ -28,7 +28,7 @@ func run(t *testing.T) string {
 		}
 		if i%3 == 0 {
 			_ = mb.Expunge(mailstore.UID(i - 1))
-			_ = mb.Store(mailstore.UID(i), mailstore.Seen)
+			_ = mb.Store(mailstore.UID(i), mailstore.Seen, []string{"$Label1"})
 		}
 	}
 	_ = mb.Purge()

@@ -156,12 +156,14 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 	}
 	var out []mailstore.Mail
-	for _, r := range mb.index.Map().Recs {
+	m := mb.index.Map()
+	for i, r := range m.Recs {
 		info, rec, ok := mb.read(r.UID)
 		if !ok {
 			continue
 		}
-		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags), MessageID: info.ID,
+		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
+			Keywords: mailstore.SortKeywords(m.RecordKeywords(i)), MessageID: info.ID,
 			Size: info.Size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
 	}
 	if !mb.memIndex {
@@ -225,9 +227,10 @@ func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 	}
 }
 
-// Store replaces uid's flags in the mailbox index.
-func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
-	if err := dbox.Store(mb.index, uid, flags); err != nil {
+// Store replaces uid's flags and keywords in the index (dbox keeps them
+// nowhere else).
+func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
+	if err := dbox.Store(mb.index, uid, flags, keywords); err != nil {
 		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
 	}
 	return nil

@@ -20,7 +20,7 @@ type machine struct {
 	mb    *mdbox.Mailbox
 	pid   int
 	next  int
-	live  map[string]mailstore.Flags
+	live  map[string]mailtest.FlagSet
 	uidOf map[string]mailstore.UID
 }
 
@@ -46,7 +46,7 @@ func (m *machine) Deliver(t *rapid.T) {
 			t.Fatalf("UID %d reused (was %s)", uid, id)
 		}
 	}
-	m.live[msg.ID], m.uidOf[msg.ID] = 0, uid
+	m.live[msg.ID], m.uidOf[msg.ID] = mailtest.FlagSet{}, uid
 }
 
 func (m *machine) pick(t *rapid.T) (mailstore.UID, string) {
@@ -69,8 +69,8 @@ func (m *machine) pick(t *rapid.T) (mailstore.UID, string) {
 
 func (m *machine) Store(t *rapid.T) {
 	uid, id := m.pick(t)
-	f := mailstore.Flags(rapid.IntRange(0, 31).Draw(t, "flags"))
-	if err := m.mb.Store(uid, f); err != nil {
+	f := mailtest.DrawFlagSet(t)
+	if err := m.mb.Store(uid, f.Flags, f.Keywords); err != nil {
 		t.Fatal(err)
 	}
 	m.live[id] = f
@@ -122,8 +122,8 @@ func (m *machine) Check(t *rapid.T) {
 	}
 	for _, ml := range mails {
 		f, ok := m.live[ml.MessageID]
-		if !ok || f != ml.Flags || m.uidOf[ml.MessageID] != ml.UID {
-			t.Fatalf("checker: %+v (want flags %v uid %d)", ml, f, m.uidOf[ml.MessageID])
+		if !ok || !f.Equal(ml) || m.uidOf[ml.MessageID] != ml.UID {
+			t.Fatalf("checker: %+v (want %+v uid %d)", ml, f, m.uidOf[ml.MessageID])
 		}
 	}
 	if p := mdbox.Fsck(m.w.FS, "alice"); len(p) != 0 {
@@ -135,7 +135,7 @@ func TestRapidSingleHost(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := mailtest.NewWorld()
 		h := w.Host("mx1", 100, 0)
-		m := &machine{w: w, env: h.Env, log: h.Log, pid: 100, live: map[string]mailstore.Flags{}, uidOf: map[string]mailstore.UID{}}
+		m := &machine{w: w, env: h.Env, log: h.Log, pid: 100, live: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{}}
 		s := &m.env.Settings
 		s.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "fsync")
 		s.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")

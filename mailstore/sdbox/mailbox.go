@@ -80,13 +80,15 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 	}
 	var out []mailstore.Mail
-	for _, r := range mb.index.Map().Recs {
+	m := mb.index.Map()
+	for i, r := range m.Recs {
 		uid := uint32(r.UID)
 		info, err := mb.read(uid)
 		if errors.Is(err, errLost) {
 			continue
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
+			Keywords:  mailstore.SortKeywords(m.RecordKeywords(i)),
 			MessageID: info.ID, Size: info.Size, Key: fmt.Sprintf("u.%d", uid)})
 	}
 	if !mb.memIndex {
@@ -133,9 +135,10 @@ func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 	return info, nil
 }
 
-// Store replaces uid's flags in the index (dbox keeps flags nowhere else).
-func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
-	if err := dbox.Store(mb.index, uid, flags); err != nil {
+// Store replaces uid's flags and keywords in the index (dbox keeps them
+// nowhere else).
+func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
+	if err := dbox.Store(mb.index, uid, flags, keywords); err != nil {
 		return fmt.Errorf("sdbox: store uid %d: %w", uid, err)
 	}
 	return nil
@@ -143,7 +146,10 @@ func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags) error {
 
 // Expunge commits the expunge to the index, then unlinks u.<uid>.
 func (mb *Mailbox) Expunge(uid mailstore.UID) error {
-	err := dbox.Change(mb.index, uid, func(m *index.Map, i int) { m.Recs = append(m.Recs[:i], m.Recs[i+1:]...) })
+	err := dbox.Change(mb.index, uid, func(m *index.Map, i int) error {
+		m.Recs = append(m.Recs[:i], m.Recs[i+1:]...)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("sdbox: expunge uid %d: %w", uid, err)
 	}

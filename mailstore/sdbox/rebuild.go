@@ -31,10 +31,17 @@ func (mb *Mailbox) rebuild() error {
 	m.Recs = m.Recs[:0]
 	for _, uid := range uids {
 		r := index.Record{UID: mailstore.UID(uid)}
-		if o, ok := old.Lookup(r.UID); ok {
-			r.Flags = o.Flags
+		j, had := old.Find(r.UID)
+		if had {
+			r.Flags = old.Recs[j].Flags
 		}
 		m.Recs = append(m.Recs, r)
+		if had { // index_rebuild_index_metadata keeps flags and keywords
+			if err := m.SetRecordKeywords(len(m.Recs)-1, old.RecordKeywords(j)); err != nil {
+				s.Rollback()
+				return err
+			}
+		}
 		m.Hdr.NextUID = max(m.Hdr.NextUID, uid+1)
 	}
 	if m.Hdr.UIDValidity == 0 {
