@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -22,8 +23,8 @@ import (
 // Options control one run.
 type Options struct {
 	Seed uint64
-	// Keep, if set, is a directory the final server-side store is written
-	// to as an ordinary directory tree.
+	// Keep, if set, is a directory (created if missing) the final
+	// server-side store is written to as an ordinary directory tree.
 	Keep string
 	// Chooser replaces the seeded scheduling choices (rapid uses this to
 	// shrink interleavings).
@@ -263,6 +264,9 @@ func (r *runner) run() (*Result, error) {
 	r.res.TraceSHA256 = r.sched.Trace().SHA256()
 	r.res.Trace = r.sched.Trace().Events()
 	if r.opts.Keep != "" {
+		if err := os.MkdirAll(r.opts.Keep, 0o755); err != nil {
+			return r.res, fmt.Errorf("keep %s: %w", r.opts.Keep, err)
+		}
 		if err := r.store.WriteTo(r.opts.Keep); err != nil {
 			return r.res, fmt.Errorf("keep %s: %w", r.opts.Keep, err)
 		}

@@ -3,6 +3,8 @@ package scenarios_test
 import (
 	"encoding/json"
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -212,4 +214,17 @@ func startedIn(trace []sim.Event, proc string, from, to time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// --keep DIR creates DIR (and its parents) when it does not exist.
+func TestKeepCreatesTheDirectory(t *testing.T) {
+	sc := lookup(t, "maildir-director")
+	sc.Workload = mailgen.Spec{Users: 1, Deliveries: 2, Sessions: 1, Commands: 1, Duration: time.Second}
+	dir := filepath.Join(t.TempDir(), "new", "store")
+	if _, err := scenarios.Run(sc, scenarios.Options{Seed: 1, Keep: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "user01", "Maildir", "dovecot-uidlist")); err != nil {
+		t.Fatal(err)
+	}
 }

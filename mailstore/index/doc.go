@@ -60,8 +60,12 @@
 // log sequence", "was recreated while we had it locked - locking is
 // broken", "Corrupted index file", lock timeouts, and for the cache
 // "Deleting corrupted cache: %s" ("record points outside file", "invalid
-// record size", "reset_id mismatch even after locking (...)"). Not
-// modelled: the extensions Dovecot itself keeps (keywords, modseq,
+// record size", "reset_id mismatch even after locking (...)"). Keywords
+// are kept as Dovecot keeps them: KEYWORD_UPDATE (and KEYWORD_RESET)
+// records in the log, and in dovecot.index the "keywords" extension —
+// the names in its header (struct mail_index_keyword_header), one bit per
+// keyword in each record, the field grown as keywords_ext_register does.
+// Not modelled: the other extensions Dovecot itself keeps (modseq,
 // maildir's per-record data), moving the index to memory after a write
 // error (the error is returned instead), .log.2 expiry and views.
 //

@@ -37,7 +37,18 @@
 // "Expunged message reappeared", "Filename keeps changing", duplicates and
 // broken names in new/ and cur/.
 //
-// Not modelled yet: dovecot-keywords (keywords), index extensions,
+// # Keywords
+//
+// A keyword is a letter a-z after the system flags of ":2,", named by
+// line "<n> <name>" of dovecot-keywords (maildir-keywords.c). The file is
+// re-read when its mtime changed, extended only under the uidlist lock
+// (without it a new keyword gets no letter), rewritten whole through
+// dovecot-keywords.lock + rename with an mtime pushed past the last one
+// read, and fsync'd whatever mail_fsync says. A letter the file does not
+// name becomes a keyword "unknown-<n>" that the sync adds to the file.
+// The index carries the keywords in its "keywords" extension.
+//
+// Not modelled yet: index extensions besides keywords and the cache,
 // maildir_very_dirty_syncs and maildir_empty_new (both "no"), tmp/ cleanup,
 // the dovecot-uidvalidity file (uidvalidity is the host clock), the
 // index-header fast path of the uidlist refresh, and POP3 extensions.

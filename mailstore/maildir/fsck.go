@@ -13,7 +13,8 @@ import (
 // root) through fsys without changing it and returns the problems found,
 // sorted: uidlist lines that do not parse or break UID order, one file
 // listed under two UIDs, message files the uidlist does not list, one base
-// name present more than once. Files in new/ that are
+// name present more than once, keyword letters dovecot-keywords does not
+// name (Dovecot would call them "unknown-N"). Files in new/ that are
 // not listed yet are reported too: the checker decides whether a delivery
 // that was never synced matters. A healthy Maildir returns nil.
 func Fsck(fsys vfs.FS, user string) []string {
@@ -34,6 +35,8 @@ func Fsck(fsys vfs.FS, user string) []string {
 		}
 	}
 	listed := fsckUidlist(fsys, root, addf)
+	kwData, _ := vfs.ReadFile(fsys, root+"/"+keywordsName)
+	keywords := parseKeywords(kwData)
 	bases := make([]string, 0, len(files))
 	for b := range files {
 		bases = append(bases, b)
@@ -45,6 +48,11 @@ func Fsck(fsys vfs.FS, user string) []string {
 		}
 		if _, ok := listed[b]; !ok {
 			addf("%s/%s: not in dovecot-uidlist", root, files[b][0])
+		}
+		for _, c := range []byte(keywordLetters(files[b][0])) {
+			if i := int(c - keywordFirst); i >= len(keywords) || keywords[i] == "" {
+				addf("%s/%s: keyword letter %c not in %s", root, files[b][0], c, keywordsName)
+			}
 		}
 	}
 	// Records without a file are not reported: Dovecot leaves expunged

@@ -1,0 +1,123 @@
+package scenarios_test
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/mailgen"
+	"github.com/nfsmail/nfsmail/scenarios"
+)
+
+var hunt = flag.Bool("hunt", false, "TestUnsafeSchedulesCorrupt: search for corrupting schedules with rapid and "+
+	"shrink them (minutes per scenario), writing fail files under testdata/rapid; without it only the committed "+
+	"fail files replay")
+
+// unsafe are the scenarios whose corruption rapid finds and shrinks; each
+// has a committed fail file under testdata/rapid/TestUnsafeSchedulesCorrupt.
+var unsafe = []string{
+	"maildir-unmounted-writable", "mdbox-purge-any-host-nolock", "mdbox-random",
+	"sdbox-director-hiccup-nolock", "sdbox-failover-fsync-never", "sdbox-random-nolock",
+}
+
+// TestUnsafeSchedulesCorrupt is the property test of the unsafe scenarios:
+// rapid draws the workload, the cluster events and the scheduling seed
+// together (scenarios.DrawSchedule) and the property "this schedule does
+// not corrupt mail" must fail. rapid shrinks the counterexample — fewer
+// operations, commands and events, earlier times — prints it as an ops
+// file with its replay command, and writes a fail file; the committed
+// fail files replay first on every run, so each is a regression test of
+// its mechanism. Without -hunt only they run (two runs per scenario).
+func TestUnsafeSchedulesCorrupt(t *testing.T) {
+	checks := flag.Lookup("rapid.checks")
+	old := checks.Value.String()
+	defer checks.Value.Set(old)
+	switch {
+	case !*hunt:
+		checks.Value.Set("0") // replay the fail files, search nothing
+	case old == "100": // rapid's default: too few for the schedules that need an event at the right time
+		checks.Value.Set("2000")
+	}
+	for _, name := range unsafe {
+		t.Run(name, func(t *testing.T) {
+			sc := lookup(t, name)
+			if !*hunt {
+				files, _ := filepath.Glob(filepath.Join("testdata", "rapid", strings.ReplaceAll(t.Name(), "/", "_"), "*.fail"))
+				if len(files) == 0 {
+					t.Fatalf("no committed fail file for %s: run go test -run '%s' -hunt ./scenarios and commit it", name, t.Name())
+				}
+			}
+			expect := &expectFailure{T: t}
+			rapid.Check(expect, func(rt *rapid.T) {
+				s := scenarios.DrawSchedule(rt, sc)
+				res, err := s.Run(sc)
+				if err != nil {
+					rt.Fatalf("harness: %v", err)
+				}
+				if res.Verdict == check.Corrupted {
+					rt.Fatalf("%s", describe(sc, s, res))
+				}
+			})
+			switch {
+			case !expect.found:
+				t.Errorf("%s: no corrupting schedule (%s)", name, strings.Join(expect.errors, "; "))
+			case !*hunt:
+				t.Logf("%s: the committed fail file still corrupts", name)
+			}
+		})
+	}
+}
+
+// describe renders a corrupting schedule: its findings, the ops file, the
+// events and how to replay it with the CLI.
+func describe(sc scenarios.Scenario, s scenarios.Schedule, res *scenarios.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s with %d operations, %d events, seed %d\n", sc.Name, res.Verdict, len(s.Ops), len(s.Events), s.Seed)
+	for _, f := range res.Findings {
+		if f.Kind.Corrupts() {
+			fmt.Fprintf(&b, "  %s %s: %s\n", f.Kind, f.User, f.Detail)
+		}
+	}
+	b.WriteString("ops file (save as shrunk.ops):\n")
+	b.Write(mailgen.Format(s.Ops))
+	target := sc.Name
+	if len(s.Events) > 0 || len(sc.Events) > 0 { // the drawn events differ from the catalog's
+		sc.Events = s.Events
+		data, err := scenarios.Marshal(sc)
+		if err != nil {
+			data = []byte(err.Error())
+		}
+		b.WriteString("scenario file with the drawn events (save as shrunk.toml):\n")
+		b.Write(data)
+		target = "shrunk.toml"
+	}
+	fmt.Fprintf(&b, "replay: nfsmail run %s --seed %d --ops shrunk.ops", target, s.Seed)
+	return b.String()
+}
+
+// expectFailure is a rapid.TB for a property that must fail: it records
+// rapid's report instead of failing the test, and passes rapid's log
+// (the shrunk counterexample) through.
+type expectFailure struct {
+	*testing.T
+	found  bool
+	errors []string
+}
+
+func (e *expectFailure) Errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	e.found = e.found || strings.Contains(msg, "[rapid] failed after")
+	e.errors = append(e.errors, strings.SplitN(msg, "\n", 2)[0])
+	e.T.Log(msg)
+}
+func (e *expectFailure) Error(args ...any)                 { e.Errorf("%s", fmt.Sprint(args...)) }
+func (e *expectFailure) Fatalf(format string, args ...any) { e.Errorf(format, args...) }
+func (e *expectFailure) Fatal(args ...any)                 { e.Error(args...) }
+func (e *expectFailure) Fail()                             {}
+func (e *expectFailure) FailNow()                          {}
+func (e *expectFailure) Failed() bool                      { return len(e.errors) > 0 }
