@@ -47,6 +47,14 @@ func HotUser() mailgen.Spec {
 	}
 }
 
+// keywordUsers is HotUser whose IMAP clients also set keywords
+// ($Label1..8) with every STORE.
+func keywordUsers() mailgen.Spec {
+	s := HotUser()
+	s.Keywords = 8
+	return s
+}
+
 // FolderUsers is three users whose IMAP clients also list, create and
 // delete folders (Folder1..3) over ten minutes.
 func FolderUsers() mailgen.Spec {
@@ -357,6 +365,14 @@ var catalog = []Scenario{
 			"appended through its own attribute cache and deletes the cache (\"record points outside file\"), as " +
 			"real Dovecot does in the same setup. Compare sdbox-random.",
 		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
+	{Name: "maildir-random-keywords", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"maildir-resistant"},
+		Why: "maildir-random with IMAP keywords ($Label1..8) on every STORE. dovecot-keywords is extended only " +
+			"under the uidlist dotlock, replaced whole by rename with an mtime pushed past the last one read, so " +
+			"the backend taking the lock sees the other's new keywords and no letter is given twice: no keyword " +
+			"is lost or swapped. (This needs the NFS client to write dirty data before utime's SETATTR, as Linux " +
+			"does; otherwise the mtime falls back and a backend reads letters it cannot name as \"unknown-N\".) " +
+			"The index cache errors of maildir-random remain.",
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: keywordUsers()},
 	{Name: "maildir-random-nolock", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"maildir-resistant"},
 		Why: "Even with nolock no mail is lost: Maildir's uidlist lock is a dotlock, not fcntl. The index cache " +
 			"errors of maildir-random remain. Compare sdbox-random-nolock.",
