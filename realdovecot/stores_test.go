@@ -14,6 +14,7 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/maildir"
+	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 	"github.com/nfsmail/nfsmail/mailstore/sdbox"
 	"github.com/nfsmail/nfsmail/scenarios"
 	"github.com/nfsmail/nfsmail/vfs"
@@ -88,7 +89,7 @@ func engineView(t *testing.T, format, keep, user string) []string {
 	}
 	log := &mailstore.Recorder{}
 	env := mailstore.Env{FS: fsys, Clock: wallClock{}, Hostname: "reader", PID: 1, Log: log, Settings: mailstore.DefaultSettings()}
-	open := map[string]mailstore.Opener{"maildir": maildir.Open, "sdbox": sdbox.Open}[format]
+	open := map[string]mailstore.Opener{"maildir": maildir.Open, "sdbox": sdbox.Open, "mdbox": mdbox.Open}[format]
 	mb, err := open(env, user)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +203,7 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"maildir", "sdbox"} {
+	for _, format := range []string{"maildir", "sdbox", "mdbox"} {
 		t.Run(format, func(t *testing.T) {
 			sc := base
 			sc.Format, sc.Name = format, format+"-director"
@@ -212,7 +213,7 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 			for _, u := range users(t, keep) {
 				want := engineView(t, format, keep, u)
 				root := filepath.Join(keep, u)
-				mail := "sdbox:" + root
+				mail := format + ":" + root
 				if format == "maildir" {
 					root = filepath.Join(root, "Maildir")
 					mail = "maildir:" + root

@@ -19,7 +19,7 @@ func TestShrunkCorruptionsStillReproduce(t *testing.T) {
 		seed     uint64
 	}{
 		{"sdbox-random-nolock", 2}, {"sdbox-director-hiccup-nolock", 2}, {"sdbox-failover-fsync-never", 6},
-		{"mdbox-random", 6}, {"mdbox-purge-any-host-nolock", 6},
+		{"mdbox-random", 66}, {"mdbox-purge-any-host-nolock", 8},
 	} {
 		path := "testdata/shrunk/" + tc.scenario + ".ops"
 		data, err := os.ReadFile(path)

@@ -21,11 +21,13 @@
 // messages and unlinks them; AltMove (doveadm altmove ALL, §6.4) moves
 // every message whose references are all in INBOX to ALT storage.
 //
-// DEVIATION: mdbox does not yet use mailstore/index's extension records
-// (sdbox does, for dbox-hdr), so the map's {file_id, offset, size,
-// refcount} and the mailbox's {map_uid, GUID} live in side files
-// "<index>.ext" written under the index lock (ext.go). A
-// lost side-file update reads as Dovecot's "file_id=0 for map_uid=%d".
+// The map's {file_id, offset, size} and refcount live in its "map" and
+// "ref" record extensions (with {highest_file_id, rebuild_count} in the
+// "map" header), the mailbox's map_uid and message GUID in its "mdbox"
+// and "guid" record extensions and map_uid_validity in "mdbox-hdr", as
+// Dovecot keeps them (ext.go): they travel in the same log transaction as
+// the records, and real Dovecot reads them. A record whose extension data
+// was never written reads as Dovecot's "file_id=0 for map_uid=%d".
 // vfs has no symlinks, so dbox-alt-root is a file holding the ALT path.
 //
 // # Usage
@@ -39,8 +41,7 @@
 // # Determinism
 //
 // File names, create stamps and uidvalidity come from env.Clock, GUIDs
-// from env.Rand (clock and a counter when nil); side files are written in
-// sorted order.
+// from env.Rand (clock and a counter when nil).
 //
 // # Faults
 //

@@ -1,153 +1,152 @@
 package mdbox
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
-	"fmt"
-	"io/fs"
+	"encoding/binary"
 	"slices"
-	"strconv"
-	"strings"
 
-	"github.com/nfsmail/nfsmail/mailstore"
-	"github.com/nfsmail/nfsmail/vfs"
+	"github.com/nfsmail/nfsmail/mailstore/index"
 )
 
-// DEVIATION: mailstore/index cannot carry extension data (Dovecot keeps
-// mdbox's "map"/"ref" record extensions and the mailbox's map_uid in the
-// index records themselves). Until it can, each index has a side file
-// "<index>.ext" beside it, rewritten through "<index>.ext.tmp" + rename
-// while the index's sync lock is held and read after every refresh. Text,
-// one line each:
-//
-//	nfsmail-ext 1 <name> indexid=<indexid>
-//	hdr <v>...
-//	<uid> <v>...
-//
-// Records are sorted by uid. A record for a uid the index does not have is
-// ignored; a uid the index has without a record reads as zeros, which is
-// how Dovecot sees a record whose extension data was never written.
+// ext is the engine's view of an index's mdbox extensions as numbers: the
+// header words and, per UID, the record words. layout says where Dovecot
+// keeps them; the index carries them, so a change travels in the same log
+// transaction as the records it describes.
 type ext struct {
-	name    string // "map" or "mailbox"
-	indexID uint32
-	hdr     []uint32
-	recs    map[uint32][]uint32
+	hdr  []uint32
+	recs map[uint32][]uint32
 }
 
-const extMagic = "nfsmail-ext 1"
-
-var errExtCorrupt = errors.New("ext file corrupt")
-
-func newExt(name string, indexID uint32, nhdr int) *ext {
-	return &ext{name: name, indexID: indexID, hdr: make([]uint32, nhdr), recs: map[uint32][]uint32{}}
+// layout maps an ext's words to index extensions (mail_index_ext_register
+// in mdbox-map.c and mdbox-storage.c).
+type layout struct {
+	hdrExt  string // the extension whose header starts with the header words
+	hdrSize uint32
+	nhdr    int
+	fields  []field
+	nrec    int
 }
 
-// marshal renders e deterministically.
-func (e *ext) marshal() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s indexid=%d\nhdr", extMagic, e.name, e.indexID)
-	for _, v := range e.hdr {
-		fmt.Fprintf(&b, " %d", v)
+// field is one record extension holding some of a record's words, each a
+// little-endian uint32 (or uint16 when the field is 2 bytes), or the
+// big-endian words of a GUID's bytes.
+type field struct {
+	name        string
+	hdrSize     uint32 // when the same extension also has the header
+	size, align uint16
+	words       []int
+	guid        bool
+}
+
+// mapLayout: "map" {highest_file_id, rebuild_count} with records {file_id,
+// offset, size}, and "ref" {refcount u16}.
+var mapLayout = layout{hdrExt: "map", hdrSize: 8, nhdr: mapHdrLen, nrec: mapRecLen, fields: []field{
+	{name: "map", hdrSize: 8, size: 12, align: 4, words: []int{0, 1, 2}},
+	{name: "ref", size: 2, align: 2, words: []int{3}},
+}}
+
+// boxLayout: "mdbox-hdr" (struct mdbox_index_header: map_uid_validity,
+// mailbox_guid, flags), "mdbox" records {map_uid, save_date} and the
+// message GUID in "guid".
+var boxLayout = layout{hdrExt: "mdbox-hdr", hdrSize: 24, nhdr: boxHdrLen, nrec: boxRecLen, fields: []field{
+	{name: "mdbox", size: 8, align: 4, words: []int{0}},
+	{name: "guid", size: 16, align: 1, words: []int{1, 2, 3, 4}, guid: true},
+}}
+
+func newExt(nhdr int) *ext {
+	return &ext{hdr: make([]uint32, nhdr), recs: map[uint32][]uint32{}}
+}
+
+func (e *ext) clone() *ext {
+	c := newExt(len(e.hdr))
+	copy(c.hdr, e.hdr)
+	for k, v := range e.recs {
+		c.recs[k] = slices.Clone(v)
 	}
-	b.WriteByte('\n')
-	uids := make([]uint32, 0, len(e.recs))
-	for uid := range e.recs {
-		uids = append(uids, uid)
-	}
-	slices.Sort(uids)
-	for _, uid := range uids {
-		fmt.Fprintf(&b, "%d", uid)
-		for _, v := range e.recs[uid] {
-			fmt.Fprintf(&b, " %d", v)
+	return c
+}
+
+// read decodes m's extensions; ok is false when m has records but not
+// the header extension (Dovecot's "missing map extension").
+func (l layout) read(m *index.Map) (e *ext, ok bool) {
+	e = newExt(l.nhdr)
+	h, have := m.ExtHeader(l.hdrExt)
+	for i := range e.hdr {
+		if 4*i+4 <= len(h) {
+			e.hdr[i] = binary.LittleEndian.Uint32(h[4*i:])
 		}
-		b.WriteByte('\n')
 	}
-	return b.Bytes()
-}
-
-// parseExt decodes a side file with nhdr header values and nrec values
-// per record.
-func parseExt(data []byte, name string, nhdr, nrec int) (*ext, error) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	if !sc.Scan() {
-		return nil, errExtCorrupt
-	}
-	var id uint32
-	if _, err := fmt.Sscanf(sc.Text(), extMagic+" "+name+" indexid=%d", &id); err != nil {
-		return nil, errExtCorrupt
-	}
-	e := newExt(name, id, nhdr)
-	if !sc.Scan() {
-		return nil, errExtCorrupt
-	}
-	hdr, err := parseUints(strings.TrimPrefix(sc.Text(), "hdr"), nhdr)
-	if err != nil || !strings.HasPrefix(sc.Text(), "hdr") {
-		return nil, errExtCorrupt
-	}
-	copy(e.hdr, hdr)
-	for sc.Scan() {
-		v, err := parseUints(sc.Text(), nrec+1)
-		if err != nil {
-			return nil, errExtCorrupt
+	for i, r := range m.Recs {
+		words := make([]uint32, l.nrec)
+		for _, f := range l.fields {
+			b := m.RecordExt(i, f.name)
+			for j, w := range f.words {
+				switch {
+				case len(b) == 2:
+					words[w] = uint32(binary.LittleEndian.Uint16(b))
+				case f.guid && len(b) >= 4*j+4:
+					words[w] = binary.BigEndian.Uint32(b[4*j:])
+				case len(b) >= 4*j+4:
+					words[w] = binary.LittleEndian.Uint32(b[4*j:])
+				}
+			}
 		}
-		e.recs[v[0]] = v[1:]
+		e.recs[uint32(r.UID)] = words
 	}
-	return e, nil
+	return e, have || len(m.Recs) == 0
 }
 
-func parseUints(s string, n int) ([]uint32, error) {
-	f := strings.Fields(s)
-	if len(f) != n {
-		return nil, errExtCorrupt
-	}
-	out := make([]uint32, n)
-	for i, x := range f {
-		v, err := strconv.ParseUint(x, 10, 32)
-		if err != nil {
-			return nil, errExtCorrupt
+// write puts e into m: the extensions registered, the header words set
+// and every record's fields written from its words (zeros without any).
+func (l layout) write(e *ext, m *index.Map) error {
+	hdrToo := false
+	for _, f := range l.fields {
+		if err := m.Register(f.name, f.hdrSize, f.size, f.align); err != nil {
+			return err
 		}
-		out[i] = uint32(v)
+		hdrToo = hdrToo || f.name == l.hdrExt
 	}
-	return out, nil
-}
-
-// readExt reads path; a missing file is (nil, nil).
-func readExt(fsys vfs.FS, path, name string, nhdr, nrec int) (*ext, error) {
-	data, err := vfs.ReadFile(fsys, path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	if !hdrToo {
+		if err := m.Register(l.hdrExt, l.hdrSize, 0, 0); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return nil, err
+	var h []byte
+	for _, w := range e.hdr {
+		h = binary.LittleEndian.AppendUint32(h, w)
 	}
-	return parseExt(data, name, nhdr, nrec)
-}
-
-// writeExt replaces path with e through path.tmp, as Dovecot writes
-// dovecot.index: a leftover temp file is unlinked, the new one created
-// O_EXCL, fdatasync'd unless mail_fsync=never, renamed over.
-func writeExt(env mailstore.Env, path string, e *ext) error {
-	tmp := path + ".tmp"
-	_ = env.FS.Remove(tmp)
-	f, err := env.FS.OpenFile(tmp, vfs.O_WRONLY|vfs.O_CREATE|vfs.O_EXCL, 0o600)
-	if err != nil {
-		env.Logf(mailstore.Critical, "open(%s) failed: %s", tmp, mailstore.Strerror(err))
+	if err := m.SetExtHeader(l.hdrExt, 0, h); err != nil {
 		return err
 	}
-	_, err = f.Write(e.marshal())
-	if err == nil && env.Settings.MailFsync != mailstore.FsyncNever {
-		err = f.Sync()
+	for i, r := range m.Recs {
+		words := e.recs[uint32(r.UID)]
+		for _, f := range l.fields {
+			b := make([]byte, f.size)
+			for j, w := range f.words {
+				var v uint32
+				if w < len(words) {
+					v = words[w]
+				}
+				switch {
+				case f.size == 2:
+					binary.LittleEndian.PutUint16(b, uint16(v))
+				case f.guid:
+					binary.BigEndian.PutUint32(b[4*j:], v)
+				default:
+					binary.LittleEndian.PutUint32(b[4*j:], v)
+				}
+			}
+			if err := m.SetRecordExt(i, f.name, b); err != nil {
+				return err
+			}
+		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	return nil
+}
+
+// firstUID is the first record's UID, for "map uid lost" messages.
+func firstUID(m *index.Map) uint32 {
+	if len(m.Recs) == 0 {
+		return 0
 	}
-	if err == nil {
-		err = env.FS.Rename(tmp, path)
-	}
-	if err != nil {
-		env.Logf(mailstore.Critical, "write(%s) failed: %s", path, mailstore.Strerror(err))
-		_ = env.FS.Remove(tmp)
-	}
-	return err
+	return uint32(m.Recs[0].UID)
 }

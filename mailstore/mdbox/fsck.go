@@ -52,7 +52,7 @@ func (a *audit) addf(format string, args ...any) {
 	a.problems = append(a.problems, fmt.Sprintf(format, args...))
 }
 
-// open reads both indexes and side files through a read-only view.
+// open reads both indexes through a read-only view.
 func (a *audit) open() (*storage, *Mailbox) {
 	env := dbox.AuditEnv(a.fsys, &a.log)
 	env.Settings.NoAltCheck = true
@@ -80,7 +80,7 @@ func (a *audit) open() (*storage, *Mailbox) {
 		return nil, nil
 	}
 	defer ix.Close()
-	mb := &Mailbox{env: env, dir: a.user + "/mailboxes/INBOX/dbox-Mails", st: st, index: ix, extPath: ix.Path() + ".ext"}
+	mb := &Mailbox{env: env, dir: a.user + "/mailboxes/INBOX/dbox-Mails", st: st, index: ix}
 	mb.loadExt()
 	return st, mb
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
-// Mailbox ext layout in the side file: header {map_uid_validity}, records
-// {map_uid, guid as four words}.
+// The words of the mailbox index's ext (boxLayout): header
+// {map_uid_validity}, records {map_uid, guid as four words}.
 const (
 	boxHdrLen = 1
 	boxRecLen = 5
@@ -29,7 +29,6 @@ type Mailbox struct {
 	st        *storage
 	index     *index.Index
 	memIndex  bool // INDEX=MEMORY: no dovecot.index.cache either
-	extPath   string
 	ext       *ext
 	corrupted bool
 	cache     map[mapRec]dbox.MailInfo
@@ -74,7 +73,7 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 		st.ix.Close()
 		return nil, fmt.Errorf("mdbox: open %s: %w", user, err)
 	}
-	mb.st, mb.index, mb.extPath = st, ix, ix.Path()+".ext"
+	mb.st, mb.index = st, ix
 	mb.loadExt()
 	return mb, nil
 }
@@ -90,27 +89,18 @@ func (mb *Mailbox) critical(format string, args ...any) {
 	mb.env.Logf(mailstore.Critical, format, args...)
 }
 
-// loadExt reads the mailbox index's side file (see ext.go).
+// loadExt reads the mailbox index's "mdbox-hdr", "mdbox" and "guid"
+// extensions (boxLayout).
 func (mb *Mailbox) loadExt() {
-	e, err := readExt(mb.env.FS, mb.extPath, "mailbox", boxHdrLen, boxRecLen)
-	if err != nil || (e == nil && len(mb.index.Map().Recs) > 0) {
+	e, ok := boxLayout.read(mb.index.Map())
+	if !ok {
 		mb.critical("mdbox: map uid lost for uid %d", firstUID(mb.index.Map()))
 		mb.corrupted = true
-	}
-	if e == nil {
-		e = newExt("mailbox", mb.index.Map().Hdr.IndexID, boxHdrLen)
 	}
 	mb.ext = e
 }
 
-func firstUID(m *index.Map) uint32 {
-	if len(m.Recs) == 0 {
-		return 0
-	}
-	return uint32(m.Recs[0].UID)
-}
-
-// refresh brings map, mailbox index and their side files up to date.
+// refresh brings the map and the mailbox index up to date.
 func (mb *Mailbox) refresh() error {
 	if err := mb.st.refresh(); err != nil {
 		return err
@@ -275,10 +265,9 @@ func (mb *Mailbox) expunge(uid mailstore.UID) error {
 	return mb.commitBox(s, m)
 }
 
-// commitBox writes the mailbox side file, then commits m.
+// commitBox commits m with the mailbox's extension records.
 func (mb *Mailbox) commitBox(s *index.Sync, m *index.Map) error {
-	mb.ext.indexID = s.Map().Hdr.IndexID
-	if err := writeExt(mb.env, mb.extPath, mb.ext); err != nil {
+	if err := boxLayout.write(mb.ext, m); err != nil {
 		s.Rollback()
 		return err
 	}

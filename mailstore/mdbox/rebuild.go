@@ -47,7 +47,7 @@ func (mb *Mailbox) rebuild() error {
 	if m.Hdr.UIDValidity == 0 {
 		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
 	}
-	box := newExt("mailbox", s.Map().Hdr.IndexID, boxHdrLen)
+	box := newExt(boxHdrLen)
 	kept := m.Recs[:0]
 	for _, r := range m.Recs {
 		v := mb.ext.recs[uint32(r.UID)]
@@ -160,10 +160,9 @@ func (l *mapLock) resetTo(msgs []found) []uint32 {
 	return out
 }
 
-// reset writes the side file and resets the map index to l.m.
+// reset resets the map index to l.m with its extension records.
 func (l *mapLock) reset() error {
-	l.ext.indexID = l.sync.Map().Hdr.IndexID
-	if err := writeExt(l.s.env, l.s.extPath, l.ext); err != nil {
+	if err := mapLayout.write(l.ext, l.m); err != nil {
 		l.sync.Rollback()
 		return err
 	}

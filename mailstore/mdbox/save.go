@@ -103,7 +103,7 @@ func (mb *Mailbox) newGUID() string {
 	return dbox.NewGUID(mb.env, mb.guidSeq<<16|uint64(mb.env.PID&0xffff))
 }
 
-// guidWords packs a 32-hex-digit GUID into four words for the side file.
+// guidWords packs a 32-hex-digit GUID into four words (the "guid" field).
 func guidWords(guid string) []uint32 {
 	b, _ := hex.DecodeString(guid)
 	b = append(b, make([]byte, 16)...)

@@ -18,7 +18,7 @@ type mapRec struct {
 	ref                  uint16
 }
 
-// Map ext layout in the side file.
+// The words of the map's ext (mapLayout).
 const (
 	mapHdrHighestFileID = iota
 	mapHdrRebuildCount
@@ -44,7 +44,6 @@ type storage struct {
 	dir       string // <user>/storage
 	altDir    string // <alt>/storage; "" without ALT
 	ix        *index.Index
-	extPath   string
 	ext       *ext
 	corrupted bool
 	purging   map[uint32]bool // file ids this process holds for purging
@@ -66,7 +65,7 @@ func openStorage(env mailstore.Env, user string, idxRoot string) (*storage, erro
 	if err != nil {
 		return nil, err
 	}
-	s.ix, s.extPath = ix, ix.Path()+".ext"
+	s.ix = ix
 	s.loadExt()
 	return s, nil
 }
@@ -82,24 +81,11 @@ func (s *storage) setCorrupted(format string, args ...any) {
 	s.corrupted = true
 }
 
-// loadExt reads the map's side file (see ext.go).
+// loadExt reads the map's "map" and "ref" extensions (mapLayout).
 func (s *storage) loadExt() {
-	id := s.ix.Map().Hdr.IndexID
-	e, err := readExt(s.env.FS, s.extPath, "map", mapHdrLen, mapRecLen)
-	switch {
-	case err != nil:
-		if !errors.Is(err, errExtCorrupt) {
-			s.critical("open(%s) failed: %s", s.extPath, mailstore.Strerror(err))
-		}
+	e, ok := mapLayout.read(s.ix.Map())
+	if !ok {
 		s.setCorrupted("missing map extension")
-		e = newExt("map", id, mapHdrLen)
-	case e == nil:
-		if len(s.ix.Map().Recs) > 0 {
-			s.setCorrupted("missing map extension")
-		}
-		e = newExt("map", id, mapHdrLen)
-	case e.indexID != id:
-		e.indexID = id
 	}
 	s.ext = e
 }
@@ -200,23 +186,13 @@ func (s *storage) lock() (*mapLock, error) {
 		return nil, err
 	}
 	s.loadExt()
-	e := newExt("map", s.ext.indexID, mapHdrLen)
-	copy(e.hdr, s.ext.hdr)
-	for k, v := range s.ext.recs {
-		e.recs[k] = slices.Clone(v)
-	}
-	return &mapLock{s: s, sync: sy, m: sy.Map().Clone(), ext: e}, nil
+	return &mapLock{s: s, sync: sy, m: sy.Map().Clone(), ext: s.ext.clone()}, nil
 }
 
-// commit writes the side file, then the map index transaction; it unlocks.
+// commit writes the map index transaction, extension records included;
+// it unlocks.
 func (l *mapLock) commit() error {
-	l.ext.indexID = l.sync.Map().Hdr.IndexID
-	for uid := range l.ext.recs {
-		if _, ok := l.m.Find(mailstore.UID(uid)); !ok && uid < l.m.Hdr.NextUID {
-			delete(l.ext.recs, uid)
-		}
-	}
-	if err := writeExt(l.s.env, l.s.extPath, l.ext); err != nil {
+	if err := mapLayout.write(l.ext, l.m); err != nil {
 		l.sync.Rollback()
 		return err
 	}
