@@ -132,9 +132,13 @@ func (ix *Index) Cache() *Cache {
 	return ix.cache
 }
 
+// close is mail_cache_file_close: a close whose write-back fails (the
+// file another host deleted) is logged.
 func (c *Cache) close() {
 	if c.f != nil {
-		_ = c.f.Close()
+		if err := c.f.Close(); err != nil {
+			c.ix.errorf("close() failed with file %s: %s", c.path, mailstore.Strerror(err))
+		}
 		c.f = nil
 	}
 }
@@ -373,7 +377,13 @@ func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
 			if err == nil {
 				break
 			}
-			if !errors.Is(err, vfs.ErrWouldBlock) || !c.ix.env.Clock.Now().Before(deadline) {
+			if !errors.Is(err, vfs.ErrWouldBlock) {
+				// e.g. ESTALE: another host deleted the cache under us
+				c.ix.errorf("%s", c.ix.lockFailure(c.path, err))
+				c.close()
+				return nil, false
+			}
+			if !c.ix.env.Clock.Now().Before(deadline) {
 				return nil, false
 			}
 			c.ix.env.Clock.Sleep(lockPoll)
