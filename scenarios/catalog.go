@@ -171,7 +171,11 @@ var catalog = []Scenario{
 	// Director and recommended settings under NFS faults.
 	{Name: "sdbox-director-faults", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
 		Why: "Slow WRITEs and COMMITs, lost replies to exclusive CREATEs (the verifier makes the retransmission " +
-			"safe), and a server restart whose unstable writes the clients resend and whose locks they reclaim.",
+			"safe), and a server restart whose unstable writes the clients resend and whose locks they reclaim. " +
+			"Not every schedule is CLEAN: a reply lost while a process holds the index lock stalls that process " +
+			"for the client's timeo (60 s), and deliveries queued behind it time out after 180 s and temp-fail " +
+			"(the MTA retries; nothing is lost). TestSafeSchedulesStayClean finds such a schedule of 11 operations; " +
+			"the catalog's seeds do not.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
 		Events: []Event{{At: 2 * time.Second, Kind: ServerRestart, Reclaim: true}},
 		Faults: fault.Plan{Rules: []fault.Rule{
