@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -53,13 +54,17 @@ func TestUnsafeSchedulesCorrupt(t *testing.T) {
 				}
 			}
 			expect := &expectFailure{T: t}
+			start, runs := time.Now(), 0
+			var last scenarios.Schedule // rapid runs the minimal failing case last
 			rapid.Check(expect, func(rt *rapid.T) {
 				s := scenarios.DrawSchedule(rt, sc)
+				runs++
 				res, err := s.Run(sc)
 				if err != nil {
 					rt.Fatalf("harness: %v", err)
 				}
 				if res.Verdict == check.Corrupted {
+					last = s
 					rt.Fatalf("%s", describe(sc, s, res))
 				}
 			})
@@ -68,6 +73,9 @@ func TestUnsafeSchedulesCorrupt(t *testing.T) {
 				t.Errorf("%s: no corrupting schedule (%s)", name, strings.Join(expect.errors, "; "))
 			case !*hunt:
 				t.Logf("%s: the committed fail file still corrupts", name)
+			default:
+				t.Logf("%s: found and shrunk in %d runs, %.1f s: %d operations, %d events",
+					name, runs, time.Since(start).Seconds(), len(last.Ops), len(last.Events))
 			}
 		})
 	}
