@@ -165,6 +165,10 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("scenario %s: %d skews for %d hosts", s.Name, len(s.Skew), s.Hosts)
 	case s.Workload.Users < 1:
 		return fmt.Errorf("scenario %s: workload has no users", s.Name)
+	case s.Workload.Folders < 0 || s.Workload.Folders > 100:
+		return fmt.Errorf("scenario %s: workload folders = %d, want 0..100", s.Name, s.Workload.Folders)
+	case s.Workload.Keywords < 0 || s.Workload.Keywords > 100:
+		return fmt.Errorf("scenario %s: workload keywords = %d, want 0..100 (a Maildir names at most 26)", s.Name, s.Workload.Keywords)
 	}
 	if _, ok := check.ParseVerdict(string(s.Expected)); !ok {
 		return fmt.Errorf("scenario %s: expected verdict %q is not one of CLEAN, SELF-HEALED, CORRUPTED, UNKNOWN", s.Name, s.Expected)

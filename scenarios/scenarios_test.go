@@ -129,6 +129,8 @@ func TestValidateNamesTheProblem(t *testing.T) {
 		{func(s *scenarios.Scenario) { s.Routing = "dns" }, `routing "dns"`},
 		{func(s *scenarios.Scenario) { s.Mount = "actimeo=x" }, `mount option "actimeo=x"`},
 		{func(s *scenarios.Scenario) { s.Expected = "FINE" }, `expected verdict "FINE"`},
+		{func(s *scenarios.Scenario) { s.Workload.Keywords = -1 }, "keywords = -1"},
+		{func(s *scenarios.Scenario) { s.Workload.Folders = 1000 }, "folders = 1000"},
 	} {
 		sc := good
 		tc.mutate(&sc)
