@@ -39,6 +39,7 @@ const (
 	List    CommandKind = "list"    // LIST "" "*" (the folders)
 	Create  CommandKind = "create"  // CREATE Folder
 	Delete  CommandKind = "delete"  // DELETE Folder
+	Rename  CommandKind = "rename"  // RENAME Folder To
 )
 
 // Command is one step of a session. Pick chooses the message among those
@@ -50,8 +51,8 @@ type Command struct {
 	// Keywords are the IMAP keywords a STORE sets besides Flags (sorted).
 	Keywords []string
 	Wait     time.Duration
-	// Folder is what CREATE and DELETE name.
-	Folder string
+	// Folder is what CREATE, DELETE and RENAME name; To is RENAME's new name.
+	Folder, To string
 }
 
 // Op is one operation of the workload.
@@ -75,7 +76,7 @@ type Spec struct {
 	Idle       time.Duration // mean think time between session commands
 	ClientIPs  int           // distinct client addresses per user
 	// Folders, if above 0, makes sessions manage folders too: each opens
-	// with LIST, and a quarter of the commands are CREATE, DELETE or LIST
+	// with LIST, and a quarter of the commands are CREATE, DELETE, RENAME or LIST
 	// of folders named Folder1..FolderN. 0 draws nothing extra, so a seed
 	// generates the same workload as before folders existed.
 	Folders int
@@ -181,14 +182,21 @@ func commands(r *rand.Rand, spec Spec) []Command {
 	return cmds
 }
 
-// folderCommand draws a CREATE, DELETE or LIST of one of n folders.
+// folderCommand draws a CREATE, DELETE, RENAME (to another of the
+// folders, when there are two or more) or LIST of one of n folders.
 func folderCommand(r *rand.Rand, n int) Command {
-	name := fmt.Sprintf("Folder%d", 1+r.IntN(n))
-	switch r.IntN(3) {
+	i := r.IntN(n)
+	name := fmt.Sprintf("Folder%d", 1+i)
+	switch r.IntN(4) {
 	case 0:
 		return Command{Kind: Create, Folder: name}
 	case 1:
 		return Command{Kind: Delete, Folder: name}
+	case 2:
+		if n >= 2 {
+			to := fmt.Sprintf("Folder%d", 1+(i+1+r.IntN(n-1))%n)
+			return Command{Kind: Rename, Folder: name, To: to}
+		}
 	}
 	return Command{Kind: List}
 }

@@ -87,6 +87,8 @@ func TestOpsFileErrors(t *testing.T) {
 		{"1s session u ip create INBOX\n", `folder name "INBOX"`},
 		{"1s session u ip create a/b\n", `folder name "a/b"`},
 		{"1s session u ip delete\n", "bad command"},
+		{"1s session u ip rename A\n", "bad command"},
+		{"1s session u ip rename A INBOX\n", `folder name "INBOX"`},
 		{"2s deliver u ip <a> 1\n1s deliver u ip <b> 1\n", "ops.txt:2: operations must be in time order"},
 	} {
 		if _, err := Parse("ops.txt", []byte(tc.src)); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -105,20 +107,23 @@ func TestFoldersAreOptIn(t *testing.T) {
 	for _, op := range folders {
 		for _, c := range op.Commands {
 			kinds[c.Kind]++
-			if (c.Kind == Create || c.Kind == Delete) && c.Folder != "Folder1" && c.Folder != "Folder2" {
+			if (c.Kind == Create || c.Kind == Delete || c.Kind == Rename) && c.Folder != "Folder1" && c.Folder != "Folder2" {
 				t.Fatalf("folder %q outside Folder1..2", c.Folder)
+			}
+			if c.Kind == Rename && (c.To == c.Folder || (c.To != "Folder1" && c.To != "Folder2")) {
+				t.Fatalf("rename %s to %q", c.Folder, c.To)
 			}
 		}
 		if op.Kind == Session && op.Commands[0].Kind != List {
 			t.Fatalf("a folder session starts with %s, want list", op.Commands[0].Kind)
 		}
 	}
-	if kinds[Create] == 0 || kinds[Delete] == 0 || kinds[List] == 0 {
+	if kinds[Create] == 0 || kinds[Delete] == 0 || kinds[List] == 0 || kinds[Rename] == 0 {
 		t.Fatalf("folder commands %v", kinds)
 	}
 	for _, op := range plain {
 		for _, c := range op.Commands {
-			if c.Kind == Create || c.Kind == Delete || c.Kind == List {
+			if c.Kind == Create || c.Kind == Delete || c.Kind == List || c.Kind == Rename {
 				t.Fatalf("Folders=0 generated %s", c.Kind)
 			}
 		}

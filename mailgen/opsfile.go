@@ -58,6 +58,8 @@ func formatCommand(c Command) string {
 		return "expunge " + strconv.FormatFloat(c.Pick, 'g', -1, 64)
 	case Create, Delete:
 		return string(c.Kind) + " " + c.Folder
+	case Rename:
+		return "rename " + c.Folder + " " + c.To
 	}
 	return string(c.Kind)
 }
@@ -150,6 +152,13 @@ func parseCommand(f []string) (Command, error) {
 		if !validFolder(c.Folder) {
 			err = fmt.Errorf("folder name %q: want letters, digits, - or _, not INBOX", c.Folder)
 		}
+	case c.Kind == Rename && len(f) == 3:
+		c.Folder, c.To = f[1], f[2]
+		for _, n := range f[1:] {
+			if !validFolder(n) && err == nil {
+				err = fmt.Errorf("folder name %q: want letters, digits, - or _, not INBOX", n)
+			}
+		}
 	case c.Kind == Idle && len(f) == 2:
 		c.Wait, err = time.ParseDuration(f[1])
 	case c.Kind == Expunge && len(f) == 2:
@@ -162,7 +171,7 @@ func parseCommand(f []string) (Command, error) {
 			c.Keywords, err = parseKeywords(f[3])
 		}
 	default:
-		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS [KEYWORD,...] | expunge PICK | list | create FOLDER | delete FOLDER)", strings.Join(f, " "))
+		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS [KEYWORD,...] | expunge PICK | list | create FOLDER | delete FOLDER | rename FOLDER NEW)", strings.Join(f, " "))
 	}
 	if err != nil {
 		return c, fmt.Errorf("command %q: %w", strings.Join(f, " "), err)

@@ -145,6 +145,22 @@ func (s *imapSession) folder(name string, create bool) (settled bool, err error)
 	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
 }
 
+// rename is RENAME from to: done, or which NO it got (NONEXISTENT: from
+// is missing; ALREADYEXISTS: to exists); other failures are errors.
+func (s *imapSession) rename(from, to string) (done, notFound, exists bool, err error) {
+	err = s.c.Rename(from, to, nil).Wait()
+	var ie *imap.Error
+	switch {
+	case err == nil:
+		return true, false, false, nil
+	case errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent:
+		return false, true, false, nil
+	case errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists:
+		return false, false, true, nil
+	}
+	return false, false, false, fmt.Errorf("imap rename %s %s: %w", from, to, err)
+}
+
 // store sets the flags and keywords of uid; it reports false if the
 // message was gone.
 func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags, keywords []string) (bool, error) {

@@ -158,6 +158,9 @@ func TestRealListIndexGoesStaleLikeTheModel(t *testing.T) {
 		case len(f) == 2 && f[0] == "DELETE":
 			s.real.do(command)
 			merr = s.model.Delete(f[1])
+		case len(f) == 3 && f[0] == "RENAME":
+			s.real.do(command)
+			merr = s.model.Rename(f[1], f[2])
 		}
 		if merr != nil {
 			t.Fatalf("step %d: model %s: %v", step, command, merr)
@@ -183,4 +186,7 @@ func TestRealListIndexGoesStaleLikeTheModel(t *testing.T) {
 	check(b, "CREATE Late", "INBOX", "Late", "New")
 	check(session("a", true), "", "INBOX", "New") // very dirty syncs: stale in a new session too
 	check(a, "CREATE Third", "INBOX", "Late", "New", "Third")
+	check(b, "RENAME Late Later", "INBOX", "Later", "New", "Third")
+	check(a, "", "INBOX", "Late", "New", "Third") // a's open session: stale
+	check(session("a", false), "", "INBOX", "Later", "New", "Third")
 }

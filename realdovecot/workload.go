@@ -128,7 +128,7 @@ func (r *run) commands(ctx context.Context, s *imapSession, host string, op mail
 			if err := r.change(s, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
 				return err
 			}
-		case mailgen.List, mailgen.Create, mailgen.Delete:
+		case mailgen.List, mailgen.Create, mailgen.Delete, mailgen.Rename:
 			if err := r.folder(s, op.User, host, c); err != nil {
 				return err
 			}
@@ -137,18 +137,26 @@ func (r *run) commands(ctx context.Context, s *imapSession, host string, op mail
 	return nil
 }
 
-// folder runs LIST, CREATE or DELETE and tells the model, as the
+// folder runs LIST, CREATE, DELETE or RENAME and tells the model, as the
 // simulation's runner does.
 func (r *run) folder(s *imapSession, user, host string, c mailgen.Command) error {
 	var begin int
-	var tok check.FolderOp
+	var tok, to check.FolderOp
 	create := c.Kind == mailgen.Create
 	r.rec.do(func(m *check.Model, step int) {
 		begin = step
-		if c.Kind != mailgen.List {
+		switch c.Kind {
+		case mailgen.Rename:
+			tok, to = m.RenameBegin(user, c.Folder, c.To, step)
+		case mailgen.Create, mailgen.Delete:
 			tok = m.FolderBegin(user, c.Folder, create, step)
 		}
 	})
+	if c.Kind == mailgen.Rename {
+		done, notFound, exists, err := s.rename(c.Folder, c.To)
+		r.rec.do(func(m *check.Model, step int) { m.RenameEnd(tok, to, done, notFound, exists, step) })
+		return err
+	}
 	if c.Kind == mailgen.List {
 		names, err := s.list()
 		if err != nil {

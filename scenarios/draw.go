@@ -87,6 +87,9 @@ func drawCommand(w mailgen.Spec) *rapid.Generator[mailgen.Command] {
 	kinds := []mailgen.CommandKind{mailgen.Select, mailgen.Store, mailgen.Expunge, mailgen.Idle}
 	if w.Folders > 0 {
 		kinds = append(kinds, mailgen.List, mailgen.Create, mailgen.Delete)
+		if w.Folders >= 2 {
+			kinds = append(kinds, mailgen.Rename)
+		}
 	}
 	var labels []string
 	for k := range w.Keywords {
@@ -107,6 +110,10 @@ func drawCommand(w mailgen.Spec) *rapid.Generator[mailgen.Command] {
 			c.Wait = time.Duration(rapid.Int64Range(0, 2*max(w.Idle, time.Second).Milliseconds()).Draw(t, "wait_ms")) * time.Millisecond
 		case mailgen.Create, mailgen.Delete:
 			c.Folder = fmt.Sprintf("Folder%d", rapid.IntRange(1, w.Folders).Draw(t, "folder"))
+		case mailgen.Rename:
+			i := rapid.IntRange(1, w.Folders).Draw(t, "folder")
+			j := 1 + (i+rapid.IntRange(0, w.Folders-2).Draw(t, "to"))%w.Folders
+			c.Folder, c.To = fmt.Sprintf("Folder%d", i), fmt.Sprintf("Folder%d", j)
 		}
 		return c
 	})

@@ -112,7 +112,7 @@ func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, o
 			return nil
 		}
 		switch c.Kind {
-		case mailgen.List, mailgen.Create, mailgen.Delete:
+		case mailgen.List, mailgen.Create, mailgen.Delete, mailgen.Rename:
 			if list == nil {
 				l, err := mailboxlist.Open(env, r.sc.Format, op.User)
 				if err != nil {
@@ -145,8 +145,9 @@ func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, o
 	return nil
 }
 
-// folder runs LIST, CREATE or DELETE. A CREATE of an existing folder and
-// a DELETE of a missing one are ordinary NO answers, not failures.
+// folder runs LIST, CREATE, DELETE or RENAME. A CREATE of an existing
+// folder, a DELETE or RENAME of a missing one and a RENAME onto an
+// existing one are ordinary NO answers, not failures.
 func (r *runner) folder(env mailstore.Env, list *mailboxlist.List, user string, c mailgen.Command) error {
 	begin := r.sched.Trace().Len() - 1
 	if c.Kind == mailgen.List {
@@ -156,6 +157,16 @@ func (r *runner) folder(env mailstore.Env, list *mailboxlist.List, user string, 
 		}
 		r.model.Listed(user, env.Hostname, names, begin, r.ack("list %s", strings.Join(names, " ")))
 		return nil
+	}
+	if c.Kind == mailgen.Rename {
+		from, to := r.model.RenameBegin(user, c.Folder, c.To, begin)
+		err := list.Rename(c.Folder, c.To)
+		notFound, exists := errors.Is(err, mailboxlist.ErrNotFound), errors.Is(err, mailboxlist.ErrTargetExists)
+		r.model.RenameEnd(from, to, err == nil, notFound, exists, r.ack("rename %s %s: %s", c.Folder, c.To, answer(err)))
+		if err == nil || notFound || exists {
+			return nil
+		}
+		return fmt.Errorf("rename %s %s: %w", c.Folder, c.To, err)
 	}
 	create := c.Kind == mailgen.Create
 	tok := r.model.FolderBegin(user, c.Folder, create, begin)

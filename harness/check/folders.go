@@ -42,6 +42,20 @@ func (m *Model) FolderEnd(op FolderOp, settled bool, step int) {
 	b.folderOps[op.i].ok = settled
 }
 
+// RenameBegin records that a RENAME of from to to started at step: a
+// DELETE of from and a CREATE of to at once.
+func (m *Model) RenameBegin(user, from, to string, step int) (FolderOp, FolderOp) {
+	return m.FolderBegin(user, from, false, step), m.FolderBegin(user, to, true, step)
+}
+
+// RenameEnd records RENAME's answer: done (both names settled),
+// notFound (from is known absent, to as it was), targetExists (to is
+// known present, from as it was), or another failure (neither known).
+func (m *Model) RenameEnd(from, to FolderOp, done, notFound, targetExists bool, step int) {
+	m.FolderEnd(from, done || notFound, step)
+	m.FolderEnd(to, done || targetExists, step)
+}
+
 // folderAt returns whether name existed at step as far as clients were
 // told, and whether that is known.
 func (b *mailbox) folderAt(name string, step int) (exists, known bool) {

@@ -15,10 +15,12 @@
 //     compared with the disk, so within a session a list index that missed
 //     another host's CREATE or DELETE keeps answering with the old folders,
 //     and with very dirty syncs so does every later session.
-//   - CREATE and DELETE take mailboxes.lock, change the disk, and set the
-//     refresh flag (mailbox_list_index_refresh_later); a CREATE that finds
-//     the folder existing, or a DELETE that finds it gone, sets the flag
-//     only if the index disagrees with what it found.
+//   - CREATE, DELETE and RENAME take mailboxes.lock, change the disk, and
+//     set the refresh flag (mailbox_list_index_refresh_later); a CREATE
+//     that finds the folder existing, or a DELETE or RENAME that finds it
+//     gone (or a RENAME whose target exists), sets the flag only if the
+//     index disagrees with what it found. RENAME renames the folder's
+//     directory and, with INDEX=, its index directory.
 //   - LISTINDEX= places the list index (a path with "/" puts it in its own
 //     directory, e.g. on tmpfs); ITERINDEX makes the scan walk the INDEX=
 //     directory instead of the mail directory; VOLATILEDIR= moves
@@ -34,7 +36,8 @@
 // # Not modelled
 //
 // The list index's per-mailbox status cache (STATUS from the "msgs"
-// records, validated by the mailbox index log's size and mtime), mailbox
-// RENAME, subscriptions, LAYOUT=index, and the refresh a failed SELECT of a
+// records, validated by the mailbox index log's size and mtime; Dovecot
+// keeps none for INBOX, and the workload's folders hold no mail),
+// subscriptions, LAYOUT=index, and the refresh a failed SELECT of a
 // listed folder triggers: the workload selects only INBOX.
 package mailboxlist

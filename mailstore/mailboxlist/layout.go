@@ -16,6 +16,8 @@ var (
 	ErrExists      = errors.New("Mailbox already exists")
 	ErrNotFound    = errors.New("Mailbox doesn't exist")
 	ErrInvalidName = errors.New("Invalid mailbox name")
+	// ErrTargetExists: RENAME to a folder that exists.
+	ErrTargetExists = errors.New("Target mailbox already exists")
 )
 
 const (
@@ -204,6 +206,42 @@ func (l layout) remove(env mailstore.Env, name string) error {
 		if err := removeAll(env.FS, idx); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return l.failed(env, "unlink_directory", idx, err)
 		}
+	}
+	return nil
+}
+
+// rename moves folder old's directory to new's (the list backend's
+// rename_mailbox after index_storage_mailbox_rename checked both names),
+// then its index directory when INDEX= keeps one apart.
+func (l layout) rename(env mailstore.Env, old, new string) error {
+	from, to := l.mailboxDir(old), l.mailboxDir(new)
+	if _, err := env.FS.Stat(from); errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
+	}
+	if _, err := env.FS.Stat(to); err == nil {
+		return ErrTargetExists
+	}
+	if err := vfs.MkdirAll(env.FS, parentOf(to), 0o700); err != nil {
+		return l.failed(env, "mkdir", parentOf(to), err)
+	}
+	switch err := env.FS.Rename(from, to); {
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrNotFound
+	case errors.Is(err, fs.ErrExist), errors.Is(err, vfs.ErrNotEmpty):
+		return ErrTargetExists
+	case err != nil:
+		return l.failed(env, "rename", from, err)
+	}
+	oldIdx, ok := l.indexDir(old)
+	if !ok {
+		return nil
+	}
+	newIdx, _ := l.indexDir(new)
+	if err := vfs.MkdirAll(env.FS, parentOf(newIdx), 0o700); err != nil {
+		return l.failed(env, "mkdir", parentOf(newIdx), err)
+	}
+	if err := env.FS.Rename(oldIdx, newIdx); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return l.failed(env, "rename", oldIdx, err)
 	}
 	return nil
 }

@@ -141,6 +141,32 @@ func (l *List) Delete(name string) error {
 	return l.change(name, l.lay.remove, ErrNotFound, true)
 }
 
+// Rename is RENAME old new (mailbox_rename): under mailboxes.lock, the
+// folder's directory and its index directory are renamed and the list
+// index's refresh flag set. ErrNotFound when old does not exist,
+// ErrTargetExists when new does; either sets
+// the flag only if the index says otherwise.
+func (l *List) Rename(old, new string) error {
+	if !ValidName(old) || !ValidName(new) || old == new {
+		return ErrInvalidName
+	}
+	k, err := l.lay.lock(l.env)
+	if err != nil {
+		return err
+	}
+	defer k.unlock()
+	err = l.lay.rename(l.env, old, new)
+	switch {
+	case err == nil:
+		l.refreshLater()
+	case errors.Is(err, ErrNotFound):
+		l.refreshIf(old, true)
+	case errors.Is(err, ErrTargetExists):
+		l.refreshIf(new, false)
+	}
+	return err
+}
+
 // change runs a CREATE or DELETE (do) under mailboxes.lock. Success sets
 // the refresh flag; found, the answer that says the folder already was as
 // asked (ErrExists, ErrNotFound), sets it only if the index says otherwise:

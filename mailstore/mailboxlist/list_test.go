@@ -297,8 +297,8 @@ func TestCorruptListIndexIsRebuilt(t *testing.T) {
 	}
 }
 
-// With one host, any sequence of CREATE, DELETE and LIST by several
-// processes answers LIST with exactly the folders that exist.
+// With one host, any sequence of CREATE, DELETE, RENAME and LIST by
+// several processes answers LIST with exactly the folders that exist.
 func TestOneHostListIsExact(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		format := rapid.SampledFrom(formats).Draw(rt, "format")
@@ -328,7 +328,29 @@ func TestOneHostListIsExact(t *testing.T) {
 			l := procs[rapid.IntRange(0, len(procs)-1).Draw(rt, "proc")]
 			name := rapid.SampledFrom([]string{"A", "B", "C"}).Draw(rt, "name")
 			w.Advance(1e9)
-			switch rapid.IntRange(0, 2).Draw(rt, "op") {
+			switch rapid.IntRange(0, 3).Draw(rt, "op") {
+			case 3:
+				to := rapid.SampledFrom([]string{"A", "B", "C"}).Draw(rt, "to")
+				err := l.Rename(name, to)
+				switch {
+				case name == to:
+					if !errors.Is(err, ErrInvalidName) {
+						rt.Fatalf("Rename(%s, %s) = %v", name, to, err)
+					}
+				case !exists[name]:
+					if !errors.Is(err, ErrNotFound) {
+						rt.Fatalf("Rename(%s, %s) = %v without %s", name, to, err, name)
+					}
+				case exists[to]:
+					if !errors.Is(err, ErrTargetExists) {
+						rt.Fatalf("Rename(%s, %s) = %v with %s existing", name, to, err, to)
+					}
+				case err != nil:
+					rt.Fatalf("Rename(%s, %s) = %v", name, to, err)
+				default:
+					delete(exists, name)
+					exists[to] = true
+				}
 			case 0:
 				err := l.Create(name)
 				if exists[name] != errors.Is(err, ErrExists) || (err != nil && !errors.Is(err, ErrExists)) {
