@@ -94,7 +94,18 @@ type Mailbox interface {
 	Store(uid UID, flags Flags, keywords []string) error
 	// Expunge removes uid (STORE \Deleted + EXPUNGE of one message).
 	Expunge(uid UID) error
+	// Body returns uid's stored message text (a FETCH of BODY[]);
+	// ErrExpunged when it is gone.
+	Body(uid UID) ([]byte, error)
 }
+
+// Inbox is the name of the mailbox Opener opens.
+const Inbox = "INBOX"
+
+// MailboxOpener opens user's mailbox name (Inbox or a folder) for a
+// process described by env, creating it when missing as Dovecot's
+// autocreate does.
+type MailboxOpener func(env Env, user, name string) (Mailbox, error)
 
 // Opener opens user's INBOX for a process described by env, creating the
 // mailbox on first use as Dovecot's INBOX autocreate does.

@@ -17,15 +17,24 @@ type MailInfo struct {
 }
 
 // InboxDir is the directory of user's INBOX mail and, by default, index.
-func InboxDir(user string) string { return user + "/mailboxes/INBOX/dbox-Mails" }
+func InboxDir(user string) string { return MailboxDir(user, mailstore.Inbox) }
+
+// MailboxDir is the directory of user's mailbox name: its mail and, by
+// default, its index.
+func MailboxDir(user, name string) string { return user + "/mailboxes/" + name + "/dbox-Mails" }
 
 // MkInbox is the common start of opening a dbox INBOX: it checks env and
 // creates InboxDir(user). engine ("sdbox", "mdbox") prefixes the errors.
 func MkInbox(env mailstore.Env, engine, user string) (string, error) {
+	return MkMailbox(env, engine, user, mailstore.Inbox)
+}
+
+// MkMailbox creates MailboxDir(user, name) when missing (autocreate).
+func MkMailbox(env mailstore.Env, engine, user, name string) (string, error) {
 	if env.FS == nil || env.Clock == nil {
 		return "", errors.New(engine + ": open: Env needs FS and Clock")
 	}
-	dir := InboxDir(user)
+	dir := MailboxDir(user, name)
 	if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
 		env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", dir, mailstore.Strerror(err))
 		return "", fmt.Errorf("%s: open %s: %w", engine, user, err)

@@ -35,6 +35,15 @@ func (h *host) open(t fataler) *maildir.Mailbox {
 	return mb
 }
 
+func (h *host) openMailbox(t fataler, name string) *maildir.Mailbox {
+	t.Helper()
+	mb, err := maildir.NewMailbox(h.Env, "alice", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mb
+}
+
 func message(n int) mailstore.Message {
 	id := fmt.Sprintf("<m%d@test>", n)
 	body := fmt.Sprintf("From: a@test\r\nMessage-ID: %s\r\nSubject: %d\r\n\r\nbody %d\r\n", id, n, n)

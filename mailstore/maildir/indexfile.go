@@ -13,6 +13,9 @@ func (m *Mailbox) openIndex(user string) error {
 	if !ok {
 		return nil
 	}
+	if m.env.Settings.IndexDir != "" && m.name != mailstore.Inbox {
+		dir += "/." + m.name // as mailboxlist puts a folder's INDEX= directory
+	}
 	ix, err := index.Open(m.env, index.Options{Dir: dir, Prefix: "dovecot.index"})
 	if err != nil {
 		return err

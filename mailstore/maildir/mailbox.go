@@ -14,7 +14,8 @@ import (
 // uidlist state and an in-memory index (Dovecot with INDEX=MEMORY).
 type Mailbox struct {
 	env                    mailstore.Env
-	root                   string // "<user>/Maildir"
+	name                   string // the mailbox: INBOX or a folder
+	root                   string // "<user>/Maildir" (INBOX) or "<user>/Maildir/.<name>"
 	newDir, curDir, tmpDir string
 
 	uidlist  *uidlist
@@ -43,11 +44,26 @@ func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
 // New opens user's INBOX at "<user>/Maildir", creating Maildir, new/, cur/
 // and tmp/ when missing (INBOX autocreate).
 func New(env mailstore.Env, user string) (*Mailbox, error) {
+	return NewMailbox(env, user, mailstore.Inbox)
+}
+
+// OpenMailbox is a mailstore.MailboxOpener for Maildir.
+func OpenMailbox(env mailstore.Env, user, name string) (mailstore.Mailbox, error) {
+	return NewMailbox(env, user, name)
+}
+
+// NewMailbox opens user's mailbox name: INBOX is "<user>/Maildir", a
+// folder the Maildir++ directory "<user>/Maildir/.<name>" with its
+// maildirfolder file; both are created when missing (autocreate).
+func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 	if env.FS == nil || env.Clock == nil {
 		return nil, errors.New("maildir: open: Env needs FS and Clock")
 	}
 	root := user + "/Maildir"
-	m := &Mailbox{
+	if name != mailstore.Inbox {
+		root += "/." + name
+	}
+	m := &Mailbox{name: name,
 		env: env, root: root,
 		newDir: root + "/new", curDir: root + "/cur", tmpDir: root + "/tmp",
 		view: newView(),
@@ -57,6 +73,11 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 		if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
 			m.critical("mkdir(%s) failed: %s", dir, strerror(err))
 			return nil, fmt.Errorf("maildir: open %s: %w", user, err)
+		}
+	}
+	if name != mailstore.Inbox {
+		if f, err := env.FS.OpenFile(root+"/maildirfolder", vfs.O_WRONLY|vfs.O_CREATE, 0o600); err == nil {
+			_ = f.Close()
 		}
 	}
 	m.uidlist = newUidlist(m)

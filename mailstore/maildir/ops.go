@@ -243,6 +243,31 @@ func (m *Mailbox) mails() []mailstore.Mail {
 	return out
 }
 
+// Body reads uid's message file (maildir_file_do: a file that moved is
+// looked for again after a resync).
+func (m *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
+	var data []byte
+	ret, err := m.fileDo(uint32(uid), func(path string) (int, error) {
+		var rerr error
+		data, rerr = vfs.ReadFile(m.env.FS, path)
+		switch {
+		case errors.Is(rerr, fs.ErrNotExist):
+			return 0, nil
+		case rerr != nil:
+			m.critical("open(%s) failed: %s", path, strerror(rerr))
+			return -1, rerr
+		}
+		return 1, nil
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("maildir: fetch uid %d: %w", uid, err)
+	case ret == 0:
+		return nil, mailstore.ErrExpunged
+	}
+	return data, nil
+}
+
 func (m *Mailbox) readInfo(uid uint32, key string) msgInfo {
 	if info, ok := m.msgs[key]; ok {
 		return info

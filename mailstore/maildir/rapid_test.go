@@ -20,9 +20,11 @@ type machine struct {
 	w       *mailtest.World
 	h       *host
 	mb      *maildir.Mailbox
+	ar      *maildir.Mailbox // the session's Archive
 	pid     int
 	next    int                         // next message number
 	live    map[string]mailtest.FlagSet // Message-ID -> flags expected
+	moved   map[string]mailtest.FlagSet // the same, in Archive
 	uidOf   map[string]mailstore.UID    // Message-ID -> UID once known
 	idOf    map[mailstore.UID]string    // UID -> Message-ID, forever
 	session map[mailstore.UID]bool      // UIDs the current session knows
@@ -32,7 +34,7 @@ func newMachine(t *rapid.T) *machine {
 	w := mailtest.NewWorld()
 	m := &machine{
 		w: w, pid: 1000,
-		live: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{},
+		live: map[string]mailtest.FlagSet{}, moved: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{},
 		idOf: map[mailstore.UID]string{}, session: map[mailstore.UID]bool{},
 	}
 	m.h = newHost(w, "mx1", m.pid, 0)
@@ -43,8 +45,25 @@ func newMachine(t *rapid.T) *machine {
 	m.h.Env.Settings.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")
 	m.h.Env.Settings.LockMethod = rapid.SampledFrom([]mailstore.LockMethod{
 		mailstore.LockFcntl, mailstore.LockFlock, mailstore.LockDotlock}).Draw(t, "lock_method")
-	m.mb = m.h.open(t)
+	m.mb, m.ar = m.h.open(t), m.h.openMailbox(t, "Archive")
 	return m
+}
+
+// Move is IMAP MOVE to Archive (COPY + EXPUNGE).
+func (m *machine) Move(t *rapid.T) {
+	uid, ok := m.pick(t)
+	if !ok {
+		t.Skip("no message")
+	}
+	m.tick(t)
+	id := m.idOf[uid]
+	f := m.live[id]
+	if _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
+		t.Fatalf("Move(%d): %v", uid, err)
+	}
+	delete(m.live, id)
+	delete(m.session, uid)
+	m.moved[id] = f
 }
 
 func (m *machine) tick(t *rapid.T) {
@@ -110,7 +129,7 @@ func (m *machine) Expunge(t *rapid.T) {
 func (m *machine) NewSession(t *rapid.T) {
 	m.pid++
 	m.h.Env.PID = m.pid
-	m.mb = m.h.open(t)
+	m.mb, m.ar = m.h.open(t), m.h.openMailbox(t, "Archive")
 	clear(m.session)
 }
 
@@ -149,6 +168,7 @@ func (m *machine) Audit(t *rapid.T) {
 		t.Fatalf("checker Sync: %v", err)
 	}
 	m.check(t, "checker", mails)
+	mailtest.CheckMailbox(t, "checker's Archive", h.openMailbox(t, "Archive"), m.moved)
 }
 
 // Check audits the store read-only: every live message is one file with

@@ -112,3 +112,29 @@ func DrawFlagSet(t *rapid.T) FlagSet {
 func (f FlagSet) Equal(ml mailstore.Mail) bool {
 	return ml.Flags == f.Flags && slices.Equal(ml.Keywords, f.Keywords)
 }
+
+// CheckMailbox syncs mb and fails t unless it lists exactly the messages
+// of want (Message-ID → what their last STORE set), each once.
+func CheckMailbox(t *rapid.T, who string, mb mailstore.Mailbox, want map[string]FlagSet) {
+	t.Helper()
+	mails, err := mb.Sync()
+	if err != nil {
+		t.Fatalf("%s: Sync: %v", who, err)
+	}
+	seen := map[string]bool{}
+	for _, ml := range mails {
+		f, ok := want[ml.MessageID]
+		switch {
+		case !ok:
+			t.Fatalf("%s: %+v should not be there", who, ml)
+		case seen[ml.MessageID]:
+			t.Fatalf("%s: %s listed twice", who, ml.MessageID)
+		case !f.Equal(ml):
+			t.Fatalf("%s: %s has %v %q, want %+v", who, ml.MessageID, ml.Flags, ml.Keywords, f)
+		}
+		seen[ml.MessageID] = true
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("%s: %d of %d messages listed", who, len(seen), len(want))
+	}
+}

@@ -46,7 +46,29 @@ func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
 // when missing. INDEX=MEMORY keeps both the map and the mailbox index in
 // this process only, so every open rebuilds them from the m.* files.
 func New(env mailstore.Env, user string) (*Mailbox, error) {
-	dir, err := dbox.MkInbox(env, "mdbox", user)
+	return NewMailbox(env, user, mailstore.Inbox)
+}
+
+// ErrOnlyInbox: the mdbox engine keeps one mailbox per storage (its COPY
+// would share map records, and its rebuild knows INBOX only).
+var ErrOnlyInbox = errors.New("mdbox: only INBOX is modelled")
+
+// OpenMailbox is a mailstore.MailboxOpener for mdbox; any mailbox but
+// INBOX is ErrOnlyInbox.
+func OpenMailbox(env mailstore.Env, user, name string) (mailstore.Mailbox, error) {
+	if name != mailstore.Inbox {
+		return nil, ErrOnlyInbox
+	}
+	return New(env, user)
+}
+
+// NewMailbox opens user's INBOX ("<user>/mailboxes/INBOX") and the user's
+// storage, creating them when missing.
+func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
+	if name != mailstore.Inbox {
+		return nil, ErrOnlyInbox
+	}
+	dir, err := dbox.MkMailbox(env, "mdbox", user, name)
 	if err != nil {
 		return nil, err
 	}

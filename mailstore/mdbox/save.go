@@ -146,6 +146,33 @@ func (s *storage) readMessage(rec mapRec) (dbox.MailInfo, error) {
 	return dbox.MailInfo{ID: dbox.MessageID(e.Body), Size: int64(len(e.Body))}, nil
 }
 
+// Body reads the message uid's map record points to.
+func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
+	mu := mb.mapUID(uid)
+	if _, ok := mb.index.Map().Find(uid); !ok || mu == 0 {
+		return nil, mailstore.ErrExpunged
+	}
+	rec, ok := mb.st.lookup(mu)
+	if !ok {
+		return nil, mailstore.ErrExpunged
+	}
+	f, _, err := mb.st.openFile(rec.fileID, vfs.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, mailstore.ErrExpunged
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mdbox: fetch uid %d: %w", uid, err)
+	}
+	defer f.Close()
+	data := make([]byte, rec.size)
+	n, _ := f.ReadAt(data, int64(rec.offset))
+	e, err := dbox.ParseMessage(data[:n], 0)
+	if err != nil {
+		return nil, fmt.Errorf("mdbox: fetch uid %d: %w", uid, err)
+	}
+	return e.Body, nil
+}
+
 // verifyAltPath is dbox_verify_alt_path. DEVIATION: vfs has no symlinks,
 // so <root>/dbox-alt-root is a regular file holding the ALT path.
 func verifyAltPath(env mailstore.Env, user string) {

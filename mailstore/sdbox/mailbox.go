@@ -34,7 +34,18 @@ func Open(env mailstore.Env, user string) (mailstore.Mailbox, error) {
 // missing. INDEX=MEMORY keeps the index in this process only: every open
 // rebuilds it from the files.
 func New(env mailstore.Env, user string) (*Mailbox, error) {
-	dir, err := dbox.MkInbox(env, "sdbox", user)
+	return NewMailbox(env, user, mailstore.Inbox)
+}
+
+// OpenMailbox is a mailstore.MailboxOpener for sdbox.
+func OpenMailbox(env mailstore.Env, user, name string) (mailstore.Mailbox, error) {
+	return NewMailbox(env, user, name)
+}
+
+// NewMailbox opens user's mailbox name ("<user>/mailboxes/<name>"),
+// creating it when missing.
+func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
+	dir, err := dbox.MkMailbox(env, "sdbox", user, name)
 	if err != nil {
 		return nil, err
 	}
@@ -43,10 +54,13 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 	switch root, ok := env.Settings.IndexRoot(user, user); {
 	case !ok: // INDEX=MEMORY: a file no other process opens stands in for memory
 		opts.Dir, opts.Prefix = user+"/.memory-index", fmt.Sprintf("dovecot.index.%s.%d", env.Hostname, env.PID)
+		if name != mailstore.Inbox {
+			opts.Prefix += "." + name
+		}
 		env.Settings.IndexMemory = false
 		mb.corrupted, mb.memIndex = true, true
 	case env.Settings.IndexDir != "":
-		opts.Dir = root + "/mailboxes/INBOX"
+		opts.Dir = root + "/mailboxes/" + name
 	}
 	ix, err := index.Open(env, opts)
 	if err != nil {
@@ -109,6 +123,26 @@ func (mb *Mailbox) ForceResync() error {
 
 // read returns what u.<uid> says; a missing file marks the mailbox
 // corrupted as sdbox_mail_open does.
+// Body reads uid's u.<uid> file and returns the message in it.
+func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
+	if _, ok := mb.index.Map().Find(uid); !ok {
+		return nil, mailstore.ErrExpunged
+	}
+	data, err := vfs.ReadFile(mb.env.FS, mb.path(uint32(uid)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, mailstore.ErrExpunged
+	}
+	if err != nil {
+		mb.critical("open(%s) failed: %s", mb.path(uint32(uid)), mailstore.Strerror(err))
+		return nil, fmt.Errorf("sdbox: fetch uid %d: %w", uid, err)
+	}
+	body, err := decodeFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("sdbox: fetch uid %d: %w", uid, err)
+	}
+	return body, nil
+}
+
 func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 	if info, ok := mb.info[uid]; ok {
 		return info, nil
