@@ -40,7 +40,11 @@ const (
 	Create  CommandKind = "create"  // CREATE Folder
 	Delete  CommandKind = "delete"  // DELETE Folder
 	Rename  CommandKind = "rename"  // RENAME Folder To
+	Move    CommandKind = "move"    // UID MOVE of one message to Archive
 )
+
+// Archive is the mailbox MOVE commands move messages to.
+const Archive = "Archive"
 
 // Command is one step of a session. Pick chooses the message among those
 // the session's last SELECT showed (index = Pick * count).
@@ -83,6 +87,9 @@ type Spec struct {
 	// Keywords, if above 0, makes every STORE set keywords too: each of
 	// $Label1..$LabelN with probability 1/2. 0 draws nothing extra.
 	Keywords int
+	// Moves makes half the commands that would expunge a message move it
+	// to the Archive mailbox instead. false draws nothing extra.
+	Moves bool
 	// Zipf, if above 1, spreads the Users×Deliveries deliveries and
 	// Users×Sessions sessions over the users by a Zipf law with this
 	// exponent (a few users get most of the mail), instead of evenly.
@@ -174,7 +181,11 @@ func commands(r *rand.Rand, spec Spec) []Command {
 			c.Keywords = mailstore.SortKeywords(c.Keywords)
 			cmds = append(cmds, c)
 		case n < 7:
-			cmds = append(cmds, Command{Kind: Expunge, Pick: r.Float64()})
+			c := Command{Kind: Expunge, Pick: r.Float64()}
+			if spec.Moves && r.IntN(2) == 0 {
+				c.Kind = Move
+			}
+			cmds = append(cmds, c)
 		default:
 			cmds = append(cmds, Command{Kind: Select})
 		}

@@ -56,6 +56,7 @@ func TestOpsFileRoundTrips(t *testing.T) {
 	folders, keywords := spec, spec
 	folders.Folders = 3
 	keywords.Keywords = 12 // $Label10 sorts before $Label2
+	keywords.Moves = true
 	for seed := range uint64(12) {
 		sp := spec
 		switch seed % 3 {
@@ -127,6 +128,28 @@ func TestFoldersAreOptIn(t *testing.T) {
 				t.Fatalf("Folders=0 generated %s", c.Kind)
 			}
 		}
+	}
+}
+
+// Moves turns some expunges into moves; without it none is drawn.
+func TestMovesAreOptIn(t *testing.T) {
+	with := spec
+	with.Moves = true
+	count := func(s Spec) (moves int) {
+		for _, op := range Generate(5, s) {
+			for _, c := range op.Commands {
+				if c.Kind == Move {
+					moves++
+				}
+			}
+		}
+		return moves
+	}
+	if n := count(with); n == 0 {
+		t.Fatal("Moves drew no move")
+	}
+	if n := count(spec); n != 0 {
+		t.Fatalf("Moves=false drew %d moves", n)
 	}
 }
 

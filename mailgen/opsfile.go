@@ -54,8 +54,8 @@ func formatCommand(c Command) string {
 			s += " " + strings.Join(c.Keywords, ",")
 		}
 		return s
-	case Expunge:
-		return "expunge " + strconv.FormatFloat(c.Pick, 'g', -1, 64)
+	case Expunge, Move:
+		return string(c.Kind) + " " + strconv.FormatFloat(c.Pick, 'g', -1, 64)
 	case Create, Delete:
 		return string(c.Kind) + " " + c.Folder
 	case Rename:
@@ -161,7 +161,7 @@ func parseCommand(f []string) (Command, error) {
 		}
 	case c.Kind == Idle && len(f) == 2:
 		c.Wait, err = time.ParseDuration(f[1])
-	case c.Kind == Expunge && len(f) == 2:
+	case (c.Kind == Expunge || c.Kind == Move) && len(f) == 2:
 		c.Pick, err = parsePick(f[1])
 	case c.Kind == Store && (len(f) == 3 || len(f) == 4):
 		if c.Pick, err = parsePick(f[1]); err == nil {
@@ -171,7 +171,7 @@ func parseCommand(f []string) (Command, error) {
 			c.Keywords, err = parseKeywords(f[3])
 		}
 	default:
-		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS [KEYWORD,...] | expunge PICK | list | create FOLDER | delete FOLDER | rename FOLDER NEW)", strings.Join(f, " "))
+		return c, fmt.Errorf("bad command %q (select | idle DURATION | store PICK FLAGS [KEYWORD,...] | expunge PICK | move PICK | list | create FOLDER | delete FOLDER | rename FOLDER NEW)", strings.Join(f, " "))
 	}
 	if err != nil {
 		return c, fmt.Errorf("command %q: %w", strings.Join(f, " "), err)

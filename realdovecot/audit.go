@@ -1,8 +1,12 @@
 package realdovecot
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/nfsmail/nfsmail/mailgen"
 
 	"github.com/nfsmail/nfsmail/harness/check"
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -24,12 +28,18 @@ func (r *run) audit() error {
 	r.rec.do(func(m *check.Model, _ int) { users = m.Users() })
 	for _, user := range users {
 		s, err := dialIMAP(in.IMAPAddr(), user)
-		var mails []mailstore.Mail
+		var mails, archived []mailstore.Mail
 		var folders []string
 		if err == nil {
 			mails, err = s.selectAll()
 			if err == nil && r.sc.Workload.Folders > 0 {
 				folders, err = s.list() // a fresh process: its list index is synced with the disk first
+			}
+			if err == nil && r.sc.Workload.Moves {
+				var ie *imap.Error
+				if archived, err = s.selectMailbox(mailgen.Archive); errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
+					archived, err = nil, nil // nothing was ever moved
+				}
 			}
 			s.close()
 		}
@@ -39,6 +49,9 @@ func (r *run) audit() error {
 				return
 			}
 			m.Audit(user, mails, step)
+			if r.sc.Workload.Moves {
+				m.Audit(check.Mailbox(user, mailgen.Archive), archived, step)
+			}
 			if r.sc.Workload.Folders > 0 {
 				m.AuditFolders(user, folders, step)
 			}

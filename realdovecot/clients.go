@@ -86,9 +86,14 @@ func (s *imapSession) close() {
 // selectAll selects INBOX and fetches every message's UID, flags and
 // Message-ID: what the client now believes the mailbox holds.
 func (s *imapSession) selectAll() ([]mailstore.Mail, error) {
-	data, err := s.c.Select("INBOX", nil).Wait()
+	return s.selectMailbox(mailstore.Inbox)
+}
+
+// selectMailbox is selectAll for mailbox name.
+func (s *imapSession) selectMailbox(name string) ([]mailstore.Mail, error) {
+	data, err := s.c.Select(name, nil).Wait()
 	if err != nil {
-		return nil, fmt.Errorf("imap select: %w", err)
+		return nil, fmt.Errorf("imap select %s: %w", name, err)
 	}
 	if data.NumMessages == 0 {
 		return nil, nil
@@ -143,6 +148,30 @@ func (s *imapSession) folder(name string, create bool) (settled bool, err error)
 		return true, nil
 	}
 	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
+}
+
+// move is UID MOVE of uid to mailbox dst (created first if missing, as a
+// client's Archive button does): moved is false when the server found no
+// such message; to is the UID in dst from COPYUID (0 if not reported).
+func (s *imapSession) move(uid mailstore.UID, dst string) (moved bool, to mailstore.UID, err error) {
+	var ie *imap.Error
+	if err := s.c.Create(dst, nil).Wait(); err != nil && !(errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists) {
+		return false, 0, fmt.Errorf("imap create %s: %w", dst, err)
+	}
+	data, err := s.c.Move(imap.UIDSetNum(imap.UID(uid)), dst).Wait()
+	if err != nil {
+		return false, 0, fmt.Errorf("imap move: %w", err)
+	}
+	if data == nil {
+		return false, 0, nil
+	}
+	if dest, ok := data.DestUIDs.(imap.UIDSet); ok {
+		if uids, ok := dest.Nums(); ok && len(uids) == 1 {
+			return true, mailstore.UID(uids[0]), nil
+		}
+	}
+	src, _ := data.SourceUIDs.(imap.UIDSet)
+	return len(src) > 0, 0, nil
 }
 
 // rename is RENAME from to: done, or which NO it got (NONEXISTENT: from

@@ -125,7 +125,24 @@ func (r *run) commands(ctx context.Context, s *imapSession, host string, op mail
 			if len(mails) == 0 {
 				continue
 			}
-			if err := r.change(s, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
+			if err := r.change(s, op.User, c, &mails[int(c.Pick*float64(len(mails)))]); err != nil {
+				return err
+			}
+		case mailgen.Move:
+			if len(mails) == 0 {
+				continue
+			}
+			ml := mails[int(c.Pick*float64(len(mails)))]
+			if ml.MessageID == "" {
+				continue
+			}
+			moved, to, err := s.move(ml.UID, mailgen.Archive)
+			if moved {
+				r.rec.do(func(m *check.Model, step int) {
+					m.Moved(op.User, mailgen.Archive, ml.MessageID, ml.UID, to, ml.Flags, ml.Keywords, step)
+				})
+			}
+			if err != nil {
 				return err
 			}
 		case mailgen.List, mailgen.Create, mailgen.Delete, mailgen.Rename:
@@ -172,13 +189,15 @@ func (r *run) folder(s *imapSession, user, host string, c mailgen.Command) error
 
 // change runs a STORE or EXPUNGE; a message another session expunged
 // meanwhile is not an error (the client is told nothing happened).
-func (r *run) change(s *imapSession, user string, c mailgen.Command, ml mailstore.Mail) error {
+// A successful STORE updates ml, the session's view of the message.
+func (r *run) change(s *imapSession, user string, c mailgen.Command, ml *mailstore.Mail) error {
 	if ml.MessageID == "" {
 		return nil
 	}
 	if c.Kind == mailgen.Store {
 		ok, err := s.store(ml.UID, c.Flags, c.Keywords)
 		if ok {
+			ml.Flags, ml.Keywords = c.Flags, c.Keywords
 			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
 		}
 		return err

@@ -55,6 +55,14 @@ func keywordUsers() mailgen.Spec {
 	return s
 }
 
+// moveUsers is HotUser whose IMAP clients also move messages to Archive
+// (half the commands that would expunge one).
+func moveUsers() mailgen.Spec {
+	s := HotUser()
+	s.Moves = true
+	return s
+}
+
 // FolderUsers is three users whose IMAP clients also list, create and
 // delete folders (Folder1..3) over ten minutes.
 func FolderUsers() mailgen.Spec {
@@ -104,6 +112,9 @@ var catalog = []Scenario{
 		ClaimIDs: []string{"director", "no-multi-server"},
 		Why:      "As maildir-director, under the hot-user burst.",
 		Hosts:    2, Routing: "director", Settings: recommended(), Workload: HotUser()},
+	{Name: "sdbox-director-moves", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"director"},
+		Why:   "sdbox-director whose clients also MOVE messages to Archive: two mailbox indexes per user, one backend.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: moveUsers()},
 	{Name: "sdbox-random", Format: "sdbox", Expected: check.SelfHealed,
 		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
 		Why: "Both backends allocate UIDs and append to the index log; NLM serialises them, but a backend " +
@@ -382,6 +393,11 @@ var catalog = []Scenario{
 			"does; otherwise the mtime falls back and a backend reads letters it cannot name as \"unknown-N\".) " +
 			"The index cache errors of maildir-random remain.",
 		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: keywordUsers()},
+	{Name: "maildir-random-moves", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"maildir-resistant"},
+		Why: "maildir-random whose clients also MOVE messages to Archive (a copy saved in Archive's Maildir++ " +
+			"folder under its own dovecot-uidlist, then the INBOX file expunged): nothing is lost or left behind; " +
+			"the index cache errors of maildir-random remain.",
+		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: moveUsers()},
 	{Name: "maildir-random-nolock", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"maildir-resistant"},
 		Why: "Even with nolock no mail is lost: Maildir's uidlist lock is a dotlock, not fcntl. The index cache " +
 			"errors of maildir-random remain. Compare sdbox-random-nolock.",

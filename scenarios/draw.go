@@ -85,6 +85,9 @@ const maxDrawnOps = 60
 // drawCommand draws one session command; the kinds shrink toward SELECT.
 func drawCommand(w mailgen.Spec) *rapid.Generator[mailgen.Command] {
 	kinds := []mailgen.CommandKind{mailgen.Select, mailgen.Store, mailgen.Expunge, mailgen.Idle}
+	if w.Moves {
+		kinds = append(kinds, mailgen.Move)
+	}
 	if w.Folders > 0 {
 		kinds = append(kinds, mailgen.List, mailgen.Create, mailgen.Delete)
 		if w.Folders >= 2 {
@@ -104,7 +107,7 @@ func drawCommand(w mailgen.Spec) *rapid.Generator[mailgen.Command] {
 			if len(labels) > 0 {
 				c.Keywords = mailstore.SortKeywords(rapid.SliceOfDistinct(rapid.SampledFrom(labels), rapid.ID[string]).Draw(t, "keywords"))
 			}
-		case mailgen.Expunge:
+		case mailgen.Expunge, mailgen.Move:
 			c.Pick = float64(rapid.IntRange(0, 999).Draw(t, "pick")) / 1000
 		case mailgen.Idle:
 			c.Wait = time.Duration(rapid.Int64Range(0, 2*max(w.Idle, time.Second).Milliseconds()).Draw(t, "wait_ms")) * time.Millisecond

@@ -75,6 +75,7 @@ type fileWorkload struct {
 	Zipf       float64 `toml:"zipf"`
 	Folders    int     `toml:"folders"`
 	Keywords   int     `toml:"keywords"`
+	Moves      bool    `toml:"moves"`
 }
 
 // Load reads a scenario file. Errors name the file and line.
@@ -182,7 +183,7 @@ func parseEvents(in []fileEvent, at func(string) string) ([]Event, error) {
 func (w fileWorkload) spec(at func(string) string) (mailgen.Spec, error) {
 	s := mailgen.Spec{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
 		Commands: w.Commands, ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders,
-		Keywords: w.Keywords}
+		Keywords: w.Keywords, Moves: w.Moves}
 	for _, d := range []struct {
 		key string
 		val string

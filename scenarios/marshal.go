@@ -51,7 +51,7 @@ func Marshal(sc Scenario) ([]byte, error) {
 	w := sc.Workload
 	f.Workload = fileWorkload{Users: w.Users, Deliveries: w.Deliveries, Sessions: w.Sessions,
 		Commands: w.Commands, Duration: w.Duration.String(), Idle: w.Idle.String(), ClientIPs: w.ClientIPs, Zipf: w.Zipf, Folders: w.Folders,
-		Keywords: w.Keywords}
+		Keywords: w.Keywords, Moves: w.Moves}
 	var b bytes.Buffer
 	err := toml.NewEncoder(&b).Encode(f)
 	return b.Bytes(), err

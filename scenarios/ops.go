@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nfsmail/nfsmail/harness/check"
 	"github.com/nfsmail/nfsmail/harness/host"
 	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailgen"
@@ -30,17 +31,25 @@ func fsck(sc Scenario) func(vfs.FS, string) []string {
 	panic("harness internal error: unvalidated format " + sc.Format)
 }
 
-// opener returns the engine of a format.
-func opener(format string) mailstore.Opener {
+// mailboxOpener returns the engine of a format for any mailbox.
+func mailboxOpener(format string) mailstore.MailboxOpener {
 	switch format {
 	case "maildir":
-		return maildir.Open
+		return maildir.OpenMailbox
 	case "sdbox":
-		return sdbox.Open
+		return sdbox.OpenMailbox
 	case "mdbox":
-		return mdbox.Open
+		return mdbox.OpenMailbox
 	}
 	panic("harness internal error: unvalidated format " + format)
+}
+
+// opener returns the engine of a format for INBOX.
+func opener(format string) mailstore.Opener {
+	open := mailboxOpener(format)
+	return func(env mailstore.Env, user string) (mailstore.Mailbox, error) {
+		return open(env, user, mailstore.Inbox)
+	}
 }
 
 // spawn schedules op as a process on h, starting at op.At.
@@ -101,6 +110,7 @@ func (r *runner) deliver(box mailstore.Mailbox, op mailgen.Op) error {
 func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, op mailgen.Op) error {
 	var mails []mailstore.Mail
 	var list *mailboxlist.List
+	var archive mailstore.Mailbox
 	defer func() {
 		if list != nil {
 			list.Close()
@@ -133,11 +143,25 @@ func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, o
 		case mailgen.Idle:
 			env.Clock.Sleep(c.Wait)
 			s.idled += c.Wait
+		case mailgen.Move:
+			if len(mails) == 0 {
+				continue
+			}
+			if archive == nil {
+				ar, err := mailboxOpener(r.sc.Format)(env, op.User, mailgen.Archive)
+				if err != nil {
+					return fmt.Errorf("open %s: %w", mailgen.Archive, err)
+				}
+				archive = ar
+			}
+			if err := r.move(box, archive, op.User, mails[int(c.Pick*float64(len(mails)))]); err != nil {
+				return err
+			}
 		case mailgen.Store, mailgen.Expunge:
 			if len(mails) == 0 {
 				continue
 			}
-			if err := r.change(box, op.User, c, mails[int(c.Pick*float64(len(mails)))]); err != nil {
+			if err := r.change(box, op.User, c, &mails[int(c.Pick*float64(len(mails)))]); err != nil {
 				return err
 			}
 		}
@@ -193,10 +217,12 @@ func answer(err error) string {
 }
 
 // change runs a STORE or EXPUNGE on one message the session knows.
-func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m mailstore.Mail) error {
+// A successful STORE updates m, the session's view of the message.
+func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m *mailstore.Mail) error {
 	if c.Kind == mailgen.Store {
 		err := box.Store(m.UID, c.Flags, c.Keywords)
 		if err == nil {
+			m.Flags, m.Keywords = c.Flags, c.Keywords
 			r.model.Stored(user, m.MessageID, m.UID, c.Flags, c.Keywords,
 				r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, strings.TrimSpace(c.Flags.String()+" "+strings.Join(c.Keywords, " "))))
 		}
@@ -205,6 +231,27 @@ func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m
 	err := box.Expunge(m.UID)
 	if err == nil {
 		r.model.Expunged(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
+	}
+	return ignoreExpunged(err)
+}
+
+// move runs UID MOVE of one message the session knows to Archive. A copy
+// saved before the expunge failed is in Archive as far as the client can
+// tell (a NO after COPYUID would not say), and still in INBOX.
+func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail) error {
+	if m.MessageID == "" {
+		return nil // the session could not read it: the client would not move it
+	}
+	to, copied, err := mailstore.Move(src, dst, m)
+	switch {
+	case err == nil:
+		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, to, m.Flags, m.Keywords,
+			r.ack("move uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to))
+	case copied:
+		box := check.Mailbox(user, mailgen.Archive)
+		step := r.ack("copy uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to)
+		r.model.Delivered(box, m.MessageID, to, step)
+		r.model.Stored(box, m.MessageID, to, m.Flags, m.Keywords, step)
 	}
 	return ignoreExpunged(err)
 }
@@ -232,20 +279,27 @@ func (r *runner) audit() error {
 	}
 	defer m.Close()
 	h := host.New(r.sched, host.Config{Name: "auditor", NFS: m, Seed: r.opts.Seed, Settings: r.sc.Settings})
-	open := opener(r.sc.Format)
+	open := mailboxOpener(r.sc.Format)
+	mailboxes := []string{mailstore.Inbox}
+	if r.sc.Workload.Moves {
+		mailboxes = append(mailboxes, mailgen.Archive)
+	}
 	for _, user := range r.model.Users() {
-		h.Spawn("audit-"+user, func(env mailstore.Env) {
-			box, err := open(env, user)
-			if err == nil {
-				var mails []mailstore.Mail
-				if mails, err = box.Sync(); err == nil {
-					r.model.Audit(user, mails, r.ack("audit %s: %d mails", user, len(mails)))
+		for _, name := range mailboxes {
+			key := check.Mailbox(user, name)
+			h.Spawn("audit-"+strings.ReplaceAll(key, "/", "-"), func(env mailstore.Env) {
+				box, err := open(env, user, name)
+				if err == nil {
+					var mails []mailstore.Mail
+					if mails, err = box.Sync(); err == nil {
+						r.model.Audit(key, mails, r.ack("audit %s: %d mails", key, len(mails)))
+					}
 				}
-			}
-			if err != nil {
-				r.model.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", user, err))
-			}
-		})
+				if err != nil {
+					r.model.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", key, err))
+				}
+			})
+		}
 	}
 	if err := r.sched.Run(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,5 +229,38 @@ func TestKeepCreatesTheDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "user01", "Maildir", "dovecot-uidlist")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With moves, sessions move messages to Archive, and the audit reads
+// Archive and finds them there.
+func TestMovesReachArchive(t *testing.T) {
+	for _, format := range []string{"maildir", "sdbox"} {
+		sc := lookup(t, "maildir-director")
+		sc.Format = format
+		sc.Workload.Moves = true
+		res, err := scenarios.Run(sc, scenarios.Options{Seed: 1, TraceLimit: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		moves, archived := 0, 0
+		for _, e := range res.Trace {
+			if strings.HasPrefix(e.Text, "ack move ") {
+				moves++
+			}
+			var user string
+			var n int
+			if _, err := fmt.Sscanf(e.Text, "ack audit %s %d mails", &user, &n); err == nil && strings.HasSuffix(user, "/Archive:") {
+				archived += n
+			}
+		}
+		if moves == 0 || archived == 0 || res.Verdict != check.Clean {
+			t.Errorf("%s: %d moves, %d messages in Archive at the audit, verdict %s %v", format, moves, archived, res.Verdict, res.Findings)
+		}
+	}
+	sc := lookup(t, "mdbox-director")
+	sc.Workload.Moves = true
+	if _, err := scenarios.Run(sc, scenarios.Options{Seed: 1}); err == nil || !strings.Contains(err.Error(), "INBOX only") {
+		t.Errorf("mdbox with moves: %v, want the scenario refused", err)
 	}
 }

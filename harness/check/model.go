@@ -30,7 +30,15 @@ type message struct {
 	keywords []string // sorted
 	stored   bool     // flags and keywords were set by a successful STORE
 	acked    bool     // its delivery was acknowledged
-	steps    []int
+	// copies counts acknowledged saves into this mailbox: two sessions
+	// that MOVE one message at once both copy it (on any storage), so
+	// that many copies are no duplicate, and their UIDs and flags differ.
+	copies int
+	// alt is a second acceptable flag state: what the last STORE set on
+	// the message in INBOX when it was moved, which the mover's session
+	// may have seen instead of its own view.
+	alt   *flagState
+	steps []int
 }
 
 // NewModel returns an empty model.
@@ -62,8 +70,9 @@ func (m *Model) Delivered(user, id string, uid mailstore.UID, step int) {
 	b := m.box(user)
 	x := b.msg(id)
 	x.acked = true
+	x.copies++
 	x.steps = append(x.steps, step)
-	if uid != 0 {
+	if uid != 0 && x.copies == 1 {
 		m.sawUID(user, b, id, uid, step)
 	}
 }
@@ -87,6 +96,35 @@ func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags
 	x := b.msg(id)
 	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
 	x.steps = append(x.steps, step)
+}
+
+type flagState struct {
+	flags    mailstore.Flags
+	keywords []string
+}
+
+// Mailbox names user's mailbox name for the model's other methods, which
+// take INBOX by the user's name alone: "user01/Archive". Findings about it
+// carry that name.
+func Mailbox(user, name string) string {
+	if name == mailstore.Inbox {
+		return user
+	}
+	return user + "/" + name
+}
+
+// Moved records a successful MOVE of message id (uid in INBOX) to user's
+// mailbox dst, where it got UID to (0: none yet) and the flags and
+// keywords the mover saw: gone from INBOX, to be found in dst with them.
+func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
+	var alt *flagState
+	if x := m.box(user).msgs[m.box(user).resolve(id, uid)]; x != nil && x.stored {
+		alt = &flagState{x.flags, x.keywords}
+	}
+	m.Expunged(user, id, uid, step)
+	m.Delivered(Mailbox(user, dst), id, to, step)
+	m.Stored(Mailbox(user, dst), id, to, flags, keywords, step)
+	m.box(Mailbox(user, dst)).msg(id).alt = alt
 }
 
 // Expunged records a successful expunge, resolved as Stored does.
@@ -114,11 +152,19 @@ func (m *Model) Observed(user string, mails []mailstore.Mail, step int) {
 			continue
 		}
 		count[ml.MessageID]++
-		if count[ml.MessageID] == 2 {
+		copies := 1
+		if x := b.msgs[ml.MessageID]; x != nil {
+			copies = max(copies, x.copies)
+		}
+		if count[ml.MessageID] == copies+1 {
 			m.add(Finding{Kind: Duplicated, User: user,
 				Detail: fmt.Sprintf("%s listed twice by one SELECT", ml.MessageID), Steps: m.stepsOf(b, ml.MessageID, step)})
 		}
-		m.sawUID(user, b, ml.MessageID, ml.UID, step)
+		if copies == 1 {
+			m.sawUID(user, b, ml.MessageID, ml.UID, step)
+		} else {
+			b.byUID[ml.UID] = ml.MessageID
+		}
 	}
 }
 
@@ -199,6 +245,9 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 			m.add(Finding{Kind: Lost, User: user, Detail: id + " was delivered and never expunged", Steps: m.stepsOf(b, id, step)})
 		case x.expunged && ok:
 			m.add(Finding{Kind: Resurrected, User: user, Detail: fmt.Sprintf("%s was expunged and is back as UID %d", id, ml.UID), Steps: m.stepsOf(b, id, step)})
+		case ok && x.copies > 1:
+			// copies of concurrent MOVEs carry what each mover saw
+		case ok && x.alt != nil && ml.Flags == x.alt.flags && slices.Equal(mailstore.SortKeywords(ml.Keywords), x.alt.keywords):
 		case ok && x.stored && ml.Flags != x.flags:
 			m.add(Finding{Kind: FlagsLost, User: user,
 				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})
@@ -221,7 +270,9 @@ func (m *Model) Findings() []Finding {
 func (m *Model) Users() []string {
 	var out []string
 	for u := range m.users {
-		out = append(out, u)
+		if !strings.Contains(u, "/") { // "user/Archive" is a mailbox, not a user
+			out = append(out, u)
+		}
 	}
 	slices.Sort(out)
 	return out

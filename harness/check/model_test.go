@@ -55,6 +55,20 @@ func TestModelFindings(t *testing.T) {
 			m.Stored("u", "<a>", 1, mailstore.Flagged, nil, 2)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
 		}, []Kind{FlagsLost}, Corrupted},
+		{"two moves, two copies", func(m *Model) {
+			a := Mailbox("u", "Archive")
+			m.Delivered("u", "<a>", 1, 1)
+			m.Moved("u", "Archive", "<a>", 1, 1, mailstore.Seen, nil, 2)
+			m.Moved("u", "Archive", "<a>", 1, 2, 0, nil, 3)
+			m.Audit("u", nil, 4)
+			m.Audit(a, []mailstore.Mail{mail(1, "<a>", mailstore.Seen), mail(2, "<a>", 0)}, 4)
+		}, nil, Clean},
+		{"moved, lost in Archive", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Moved("u", "Archive", "<a>", 1, 1, 0, nil, 2)
+			m.Audit("u", nil, 3)
+			m.Audit(Mailbox("u", "Archive"), nil, 3)
+		}, []Kind{Lost}, Corrupted},
 		{"keywords lost", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
 			m.Stored("u", "<a>", 1, mailstore.Seen, []string{"$Label2", "$Label1"}, 2)

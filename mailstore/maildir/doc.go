@@ -19,9 +19,14 @@
 //	uid, err := mb.Deliver(mailstore.Message{ID: id, Body: body})
 //	mails, err := mb.Sync()
 //
+//	ar, err := maildir.NewMailbox(env, "alice", "Archive") // alice/Maildir/.Archive
+//	to, _, err := mailstore.Move(mb, ar, mails[0])
+//
 // Deliver behaves as an LMTP process (blocking lock, UIDs assigned); Sync,
-// Store and Expunge as an IMAP session that SELECTed INBOX (new/ mail is
-// moved to cur/).
+// Store, Expunge and Body as an IMAP session that SELECTed the mailbox
+// (new/ mail is moved to cur/). A folder is a Maildir++ directory with its
+// own dovecot-uidlist, dovecot-keywords and index (under INDEX= in
+// ".<name>").
 //
 // # Determinism
 //

@@ -21,6 +21,7 @@
 //	mb, err := sdbox.New(env, "alice")
 //	uid, err := mb.Deliver(msg)
 //	mails, err := mb.Sync()
+//	ar, err := sdbox.NewMailbox(env, "alice", "Archive") // alice/mailboxes/Archive/dbox-Mails
 //
 // # Determinism
 //
