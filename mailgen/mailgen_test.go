@@ -203,3 +203,18 @@ func TestZipfConcentratesMail(t *testing.T) {
 		t.Fatalf("%d deliveries, want %d", total, z.Users*z.Deliveries)
 	}
 }
+
+// The example in Format's documentation parses and formats back.
+func TestOpsFileExample(t *testing.T) {
+	src := "# nfsmail ops v1\n" +
+		"1.25s deliver user01 192.0.2.25 <user01.1.5f@mailgen.invalid> 3272\n" +
+		"2s session user01 198.51.100.11 select; idle 3.5s; store 0.25 SA $Label1; expunge 0.5; move 0; select\n" +
+		"3s session user01 198.51.100.12 list; select; create Folder2; rename Folder2 Folder3; delete Folder1; list\n"
+	ops, err := Parse("example", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(Format(ops)); got != src {
+		t.Fatalf("formats back as\n%s", got)
+	}
+}

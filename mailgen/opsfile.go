@@ -19,8 +19,8 @@ const opsHeader = "# nfsmail ops v1"
 //
 //	# nfsmail ops v1
 //	1.25s deliver user01 192.0.2.25 <user01.1.5f@mailgen.invalid> 3272
-//	2s session user01 198.51.100.11 select; idle 3.5s; store 0.25 SA; expunge 0.5; select
-//	3s session user01 198.51.100.12 list; select; create Folder2; delete Folder1; list
+//	2s session user01 198.51.100.11 select; idle 3.5s; store 0.25 SA $Label1; expunge 0.5; move 0; select
+//	3s session user01 198.51.100.12 list; select; create Folder2; rename Folder2 Folder3; delete Folder1; list
 //
 // Flags are written as letters: S(een) A(nswered) F(lagged) D(eleted) R = draft;
 // a STORE's keywords follow, comma-separated ("store 0.5 S $Label1,$Label3").
