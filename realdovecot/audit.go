@@ -50,7 +50,7 @@ func (r *run) audit() error {
 			}
 			m.Audit(user, mails, step)
 			if r.sc.Workload.Moves {
-				m.Audit(check.Mailbox(user, mailgen.Archive), archived, step)
+				m.Audit(check.MailboxKey(user, mailgen.Archive), archived, step)
 			}
 			if r.sc.Workload.Folders > 0 {
 				m.AuditFolders(user, folders, step)

@@ -248,7 +248,7 @@ func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail)
 		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, to, m.Flags, m.Keywords,
 			r.ack("move uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to))
 	case copied:
-		box := check.Mailbox(user, mailgen.Archive)
+		box := check.MailboxKey(user, mailgen.Archive)
 		step := r.ack("copy uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to)
 		r.model.Delivered(box, m.MessageID, to, step)
 		r.model.Stored(box, m.MessageID, to, m.Flags, m.Keywords, step)
@@ -286,7 +286,7 @@ func (r *runner) audit() error {
 	}
 	for _, user := range r.model.Users() {
 		for _, name := range mailboxes {
-			key := check.Mailbox(user, name)
+			key := check.MailboxKey(user, name)
 			h.Spawn("audit-"+strings.ReplaceAll(key, "/", "-"), func(env mailstore.Env) {
 				box, err := open(env, user, name)
 				if err == nil {

@@ -103,10 +103,10 @@ type flagState struct {
 	keywords []string
 }
 
-// Mailbox names user's mailbox name for the model's other methods, which
+// MailboxKey names user's mailbox name for the model's other methods, which
 // take INBOX by the user's name alone: "user01/Archive". Findings about it
 // carry that name.
-func Mailbox(user, name string) string {
+func MailboxKey(user, name string) string {
 	if name == mailstore.Inbox {
 		return user
 	}
@@ -122,9 +122,9 @@ func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailsto
 		alt = &flagState{x.flags, x.keywords}
 	}
 	m.Expunged(user, id, uid, step)
-	m.Delivered(Mailbox(user, dst), id, to, step)
-	m.Stored(Mailbox(user, dst), id, to, flags, keywords, step)
-	m.box(Mailbox(user, dst)).msg(id).alt = alt
+	m.Delivered(MailboxKey(user, dst), id, to, step)
+	m.Stored(MailboxKey(user, dst), id, to, flags, keywords, step)
+	m.box(MailboxKey(user, dst)).msg(id).alt = alt
 }
 
 // Expunged records a successful expunge, resolved as Stored does.

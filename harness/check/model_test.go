@@ -56,7 +56,7 @@ func TestModelFindings(t *testing.T) {
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", 0)}, 3)
 		}, []Kind{FlagsLost}, Corrupted},
 		{"two moves, two copies", func(m *Model) {
-			a := Mailbox("u", "Archive")
+			a := MailboxKey("u", "Archive")
 			m.Delivered("u", "<a>", 1, 1)
 			m.Moved("u", "Archive", "<a>", 1, 1, mailstore.Seen, nil, 2)
 			m.Moved("u", "Archive", "<a>", 1, 2, 0, nil, 3)
@@ -67,7 +67,7 @@ func TestModelFindings(t *testing.T) {
 			m.Delivered("u", "<a>", 1, 1)
 			m.Moved("u", "Archive", "<a>", 1, 1, 0, nil, 2)
 			m.Audit("u", nil, 3)
-			m.Audit(Mailbox("u", "Archive"), nil, 3)
+			m.Audit(MailboxKey("u", "Archive"), nil, 3)
 		}, []Kind{Lost}, Corrupted},
 		{"keywords lost", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
