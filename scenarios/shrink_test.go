@@ -56,3 +56,20 @@ func TestShrinkFindsASmallerSchedule(t *testing.T) {
 		t.Fatal("shrinking a clean run did not fail")
 	}
 }
+
+// ShrinkWithRapid finds and shrinks a corruption outside the property
+// test: a backend writing into its bare mount point loses the first
+// delivery it takes.
+func TestShrinkWithRapid(t *testing.T) {
+	h, err := scenarios.ShrinkWithRapid(lookup(t, "maildir-unmounted-writable"), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Schedule == nil || len(h.Schedule.Ops) > 2 || h.Runs == 0 {
+		t.Fatalf("%+v", h)
+	}
+	res, err := h.Schedule.Run(lookup(t, "maildir-unmounted-writable"))
+	if err != nil || res.Verdict != check.Corrupted {
+		t.Fatalf("the shrunk schedule replays %v, %v", res.Verdict, err)
+	}
+}
