@@ -67,6 +67,11 @@ func users(t *testing.T, keep string) []string {
 // copy of the kept store and lists what its Sync returns, as
 // "UID Message-ID (flags)" lines.
 func engineView(t *testing.T, format, keep, user string) []string {
+	return engineMailboxView(t, format, keep, user, mailstore.Inbox)
+}
+
+// engineMailboxView is engineView of mailbox name.
+func engineMailboxView(t *testing.T, format, keep, user, name string) []string {
 	t.Helper()
 	now := time.Now()
 	fsys := memfs.New(func() time.Time { return now })
@@ -89,8 +94,8 @@ func engineView(t *testing.T, format, keep, user string) []string {
 	}
 	log := &mailstore.Recorder{}
 	env := mailstore.Env{FS: fsys, Clock: wallClock{}, Hostname: "reader", PID: 1, Log: log, Settings: mailstore.DefaultSettings()}
-	open := map[string]mailstore.Opener{"maildir": maildir.Open, "sdbox": sdbox.Open, "mdbox": mdbox.Open}[format]
-	mb, err := open(env, user)
+	open := map[string]mailstore.MailboxOpener{"maildir": maildir.OpenMailbox, "sdbox": sdbox.OpenMailbox, "mdbox": mdbox.OpenMailbox}[format]
+	mb, err := open(env, user, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +144,11 @@ var fetchRe = regexp.MustCompile(`^\* \d+ FETCH \(UID (\d+) FLAGS \(([^)]*)\)`)
 // (mail_location = mail, e.g. "maildir:DIR" or "sdbox:DIR"), returning the lines and
 // what the binary logged.
 func imapPreauth(t *testing.T, home, mail string) ([]string, string) {
+	return imapPreauthMailbox(t, home, mail, mailstore.Inbox)
+}
+
+// imapPreauthMailbox is imapPreauth listing mailbox name.
+func imapPreauthMailbox(t *testing.T, home, mail, name string) ([]string, string) {
 	t.Helper()
 	conf := filepath.Join(t.TempDir(), "imap.conf")
 	// mail_location, not $MAIL: the standalone binary drops most of its
@@ -147,7 +157,7 @@ func imapPreauth(t *testing.T, home, mail string) ([]string, string) {
 		"mail_location = "+mail+"\n"), 0o644)
 	cmd := exec.Command(IMAPBin, "-c", conf)
 	cmd.Env = []string{"USER=user", "HOME=" + home}
-	cmd.Stdin = strings.NewReader("a SELECT INBOX\r\nb FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])\r\nc LOGOUT\r\n")
+	cmd.Stdin = strings.NewReader("a SELECT " + name + "\r\nb FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])\r\nc LOGOUT\r\n")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -208,8 +218,9 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 			sc := base
 			sc.Format, sc.Name = format, format+"-director"
 			sc.Workload.Keywords = 4 // dovecot-keywords and filename letters; the index's "keywords" extension
+			sc.Workload.Moves = true // an Archive mailbox; in mdbox, records sharing the map with INBOX
 			keep := keepStore(t, sc)
-			keyworded := 0
+			keyworded, moved := 0, 0
 			for _, u := range users(t, keep) {
 				want := engineView(t, format, keep, u)
 				root := filepath.Join(keep, u)
@@ -241,8 +252,20 @@ func TestRealIMAPReadsSimulatedStores(t *testing.T) {
 						kw++
 					}
 				}
-				t.Logf("%s: %d messages agree, %d with keywords", u, len(got), kw)
+				archive := engineMailboxView(t, format, keep, u, "Archive")
+				gotArchive, stderr := imapPreauthMailbox(t, filepath.Join(keep, u), mail, "Archive")
+				if c := complaints(stderr); len(c) > 0 {
+					t.Errorf("%s: real imap logged reading the engine's Archive:\n%s", u, strings.Join(c, "\n"))
+				}
+				if !slices.Equal(gotArchive, archive) {
+					t.Errorf("%s Archive: real imap sees\n  %s\nthe engine sees\n  %s", u, strings.Join(gotArchive, "\n  "), strings.Join(archive, "\n  "))
+				}
+				t.Logf("%s: %d messages agree, %d with keywords; %d in Archive", u, len(got), kw, len(archive))
 				keyworded += kw
+				moved += len(archive)
+			}
+			if moved == 0 {
+				t.Error("no message was moved to Archive: the comparison did not cover it")
 			}
 			if keyworded == 0 {
 				t.Error("no message carries a keyword: the comparison did not cover them")

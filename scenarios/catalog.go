@@ -133,6 +133,12 @@ var catalog = []Scenario{
 			"\"more efficient\": each delivery locks and updates two indexes (the map and the mailbox's) and " +
 			"flocks an m.* file. mdbox saves files and directory entries, not NFS round trips.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser()},
+	{Name: "mdbox-director-moves", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"director", "mdbox-purge"},
+		Why: "mdbox pinned by the director, its clients moving messages to Archive and doveadm purge every " +
+			"second: a MOVE adds Archive's reference to the message's map record and drops INBOX's, so the " +
+			"refcount never reaches 0 and purge keeps the data.",
+		Hosts: 2, Routing: "director", Settings: recommended(), Workload: moveUsers(),
+		Purge: &Purge{Every: time.Second, Via: "director"}},
 	{Name: "mdbox-director-purge", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"mdbox-purge"},
 		Why:   "doveadm purge every second, run through the director on the user's own backend.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),

@@ -167,8 +167,8 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("scenario %s: workload has no users", s.Name)
 	case s.Workload.Folders < 0 || s.Workload.Folders > 100:
 		return fmt.Errorf("scenario %s: workload folders = %d, want 0..100", s.Name, s.Workload.Folders)
-	case s.Workload.Moves && s.Format == "mdbox":
-		return fmt.Errorf("scenario %s: workload moves: the mdbox engine keeps INBOX only", s.Name)
+	case s.Workload.Moves && s.Format == "mdbox" && (s.Settings.IndexMemory || (s.DeliverySettings != nil && s.DeliverySettings.IndexMemory)):
+		return fmt.Errorf("scenario %s: workload moves: with INDEX=MEMORY the mdbox engine keeps INBOX only", s.Name)
 	case s.Workload.Keywords < 0 || s.Workload.Keywords > 100:
 		return fmt.Errorf("scenario %s: workload keywords = %d, want 0..100 (a Maildir names at most 26)", s.Name, s.Workload.Keywords)
 	}

@@ -235,7 +235,7 @@ func TestKeepCreatesTheDirectory(t *testing.T) {
 // With moves, sessions move messages to Archive, and the audit reads
 // Archive and finds them there.
 func TestMovesReachArchive(t *testing.T) {
-	for _, format := range []string{"maildir", "sdbox"} {
+	for _, format := range []string{"maildir", "sdbox", "mdbox"} {
 		sc := lookup(t, "maildir-director")
 		sc.Format = format
 		sc.Workload.Moves = true
@@ -259,8 +259,8 @@ func TestMovesReachArchive(t *testing.T) {
 		}
 	}
 	sc := lookup(t, "mdbox-director")
-	sc.Workload.Moves = true
+	sc.Workload.Moves, sc.Settings.IndexMemory = true, true
 	if _, err := scenarios.Run(sc, scenarios.Options{Seed: 1}); err == nil || !strings.Contains(err.Error(), "INBOX only") {
-		t.Errorf("mdbox with moves: %v, want the scenario refused", err)
+		t.Errorf("mdbox with moves and INDEX=MEMORY: %v, want the scenario refused", err)
 	}
 }

@@ -135,7 +135,7 @@ func (e *expectFailure) Failed() bool                      { return len(e.errors
 var safe = []string{
 	"maildir-director", "maildir-director-folders", "sdbox-director", "sdbox-director-faults",
 	"sdbox-director-lost-replies-drc", "sdbox-director-nolock", "mdbox-director-purge", "mdbox-director-alt",
-	"maildir-director-listindex-tmpfs-very-dirty-hostchange", "sdbox-director-moves",
+	"maildir-director-listindex-tmpfs-very-dirty-hostchange", "sdbox-director-moves", "mdbox-director-moves",
 }
 
 // TestSafeSchedulesStayClean is the property test of the safe scenarios:

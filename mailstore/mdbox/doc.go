@@ -48,13 +48,24 @@
 // Detected and logged with Dovecot's text: "mdbox map %s corrupted: %s"
 // ("file_id=0 for map_uid=%d", "missing map extension", "refcount update
 // lost map_uid=%d", "map_uid=%d refcount too low", "Purging unexpectedly
-// lost map_uid=%d", "Unexpectedly lost INBOX uid=%d map_uid=%d"), "mdbox:
+// lost map_uid=%d", "Unexpectedly lost %s uid=%d map_uid=%d"), "mdbox:
 // map uid lost for uid %d", "mdbox: map uidvalidity mismatch (%d vs %d)",
 // "Corrupted dbox file %s (around offset=%d): %s" (incl. "purging found
 // mismatched offsets (%d vs %d, %d/%d)", "more messages available than in
 // map (%d < %d)", "truncated message at EOF"), "dbox %s: Original ALT=%s,
 // but currently ALT=%s". A corrupted storage is rebuilt at the next Sync
-// ("mdbox %s: rebuilding indexes", "Duplicate GUID"). Not modelled: COPY,
-// external attachments, mdbox_preallocate_space, open-file caching, the
-// "Storage keeps breaking" limit, other mailboxes than INBOX.
+// ("mdbox %s: rebuilding indexes", "Duplicate GUID"), every mailbox of the
+// user locked and kept, orphans restored into INBOX (Dovecot uses the
+// message's original-mailbox field).
+//
+// # Mailboxes
+//
+// NewMailbox opens any mailbox ("<user>/mailboxes/<name>"); all share the
+// storage. CopyTo (what mailstore.Move uses) is mdbox_copy: the
+// destination gets a record with the same map_uid and the map's refcount
+// grows by one; no message data is written. With INDEX=MEMORY only INBOX
+// exists (each process's map is its own).
+//
+// Not modelled: external attachments, mdbox_preallocate_space, open-file
+// caching, the "Storage keeps breaking" limit.
 package mdbox

@@ -27,12 +27,15 @@ func Fsck(fsys vfs.FS, user string) []string {
 // dbox-alt-root behind. "" reads dbox-alt-root as Fsck does.
 func FsckAlt(fsys vfs.FS, user, altDir string) []string {
 	a := &audit{fsys: fsys, user: user, altDir: altDir}
-	st, box := a.open()
-	if st == nil || box == nil {
+	st, boxes := a.open()
+	if st == nil || len(boxes) == 0 {
 		slices.Sort(a.problems)
 		return a.problems
 	}
-	refs := a.checkMailbox(st, box)
+	refs := map[uint32]int{}
+	for _, box := range boxes {
+		a.checkMailbox(st, box, refs)
+	}
 	a.checkMap(st, refs)
 	a.checkFiles(st)
 	slices.Sort(a.problems)
@@ -52,8 +55,8 @@ func (a *audit) addf(format string, args ...any) {
 	a.problems = append(a.problems, fmt.Sprintf(format, args...))
 }
 
-// open reads both indexes through a read-only view.
-func (a *audit) open() (*storage, *Mailbox) {
+// open reads the map and every mailbox index through a read-only view.
+func (a *audit) open() (*storage, []*Mailbox) {
 	env := dbox.AuditEnv(a.fsys, &a.log)
 	env.Settings.NoAltCheck = true
 	env.Settings.AltDir = a.altDir
@@ -74,29 +77,32 @@ func (a *audit) open() (*storage, *Mailbox) {
 		return nil, nil
 	}
 	defer st.ix.Close()
-	ix, err := index.Open(env, index.Options{Dir: a.user + "/mailboxes/INBOX/dbox-Mails", Prefix: "dovecot.index"})
-	if err != nil {
-		a.addf("mailbox index unreadable: %v", err)
-		return nil, nil
+	var boxes []*Mailbox
+	for _, name := range Mailboxes(env, a.user) {
+		dir := dbox.MailboxDir(a.user, name)
+		ix, err := index.Open(env, index.Options{Dir: dir, Prefix: "dovecot.index"})
+		if err != nil {
+			a.addf("mailbox %s index unreadable: %v", name, err)
+			continue
+		}
+		mb := &Mailbox{env: env, name: name, dir: dir, st: st, index: ix}
+		mb.loadExt()
+		ix.Close()
+		boxes = append(boxes, mb)
 	}
-	defer ix.Close()
-	mb := &Mailbox{env: env, dir: a.user + "/mailboxes/INBOX/dbox-Mails", st: st, index: ix}
-	mb.loadExt()
-	return st, mb
+	return st, boxes
 }
 
-// checkMailbox counts references per map_uid.
-func (a *audit) checkMailbox(st *storage, mb *Mailbox) map[uint32]int {
-	refs := map[uint32]int{}
+// checkMailbox adds mb's references per map_uid to refs.
+func (a *audit) checkMailbox(st *storage, mb *Mailbox, refs map[uint32]int) {
 	for _, r := range mb.index.Map().Recs {
 		mu := mb.mapUID(r.UID)
 		if _, ok := st.ix.Map().Find(mailstore.UID(mu)); mu == 0 || !ok {
-			a.addf("INBOX uid=%d: map_uid=%d not in map", r.UID, mu)
+			a.addf("%s uid=%d: map_uid=%d not in map", mb.name, r.UID, mu)
 			continue
 		}
 		refs[mu]++
 	}
-	return refs
 }
 
 func (a *audit) checkMap(st *storage, refs map[uint32]int) {

@@ -25,7 +25,8 @@ const (
 type Mailbox struct {
 	env       mailstore.Env
 	user      string
-	dir       string // <user>/mailboxes/INBOX/dbox-Mails
+	name      string // the mailbox
+	dir       string // <user>/mailboxes/<name>/dbox-Mails
 	st        *storage
 	index     *index.Index
 	memIndex  bool // INDEX=MEMORY: no dovecot.index.cache either
@@ -49,30 +50,28 @@ func New(env mailstore.Env, user string) (*Mailbox, error) {
 	return NewMailbox(env, user, mailstore.Inbox)
 }
 
-// ErrOnlyInbox: the mdbox engine keeps one mailbox per storage (its COPY
-// would share map records, and its rebuild knows INBOX only).
-var ErrOnlyInbox = errors.New("mdbox: only INBOX is modelled")
+// ErrOnlyInbox: with INDEX=MEMORY every process keeps its own map and
+// rebuilds it from the m.* files into INBOX, so no other mailbox can
+// share the storage.
+var ErrOnlyInbox = errors.New("mdbox: with INDEX=MEMORY only INBOX is modelled")
 
-// OpenMailbox is a mailstore.MailboxOpener for mdbox; any mailbox but
-// INBOX is ErrOnlyInbox.
+// OpenMailbox is a mailstore.MailboxOpener for mdbox.
 func OpenMailbox(env mailstore.Env, user, name string) (mailstore.Mailbox, error) {
-	if name != mailstore.Inbox {
-		return nil, ErrOnlyInbox
-	}
-	return New(env, user)
+	return NewMailbox(env, user, name)
 }
 
-// NewMailbox opens user's INBOX ("<user>/mailboxes/INBOX") and the user's
-// storage, creating them when missing.
+// NewMailbox opens user's mailbox name ("<user>/mailboxes/<name>") and
+// the user's storage, which all mailboxes share, creating them when
+// missing.
 func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
-	if name != mailstore.Inbox {
+	if _, ok := env.Settings.IndexRoot(user, user); !ok && name != mailstore.Inbox {
 		return nil, ErrOnlyInbox
 	}
 	dir, err := dbox.MkMailbox(env, "mdbox", user, name)
 	if err != nil {
 		return nil, err
 	}
-	mb := &Mailbox{env: env, user: user, dir: dir, cache: map[mapRec]dbox.MailInfo{}}
+	mb := &Mailbox{env: env, user: user, name: name, dir: dir, cache: map[mapRec]dbox.MailInfo{}}
 	if !env.Settings.NoAltCheck {
 		verifyAltPath(env, user)
 	}
@@ -84,7 +83,7 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 		env.Settings.IndexMemory = false
 		mb.corrupted, mb.memIndex = true, true
 	case env.Settings.IndexDir != "":
-		idxRoot, boxIdx = root, root+"/mailboxes/INBOX"
+		idxRoot, boxIdx = root, root+"/mailboxes/"+name
 	}
 	st, err := openStorage(env, user, idxRoot)
 	if err != nil {
@@ -213,7 +212,7 @@ func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 		rec, ok := mb.st.lookup(mu)
 		if !ok {
 			if !mb.st.corrupted {
-				mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+				mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mu)
 			}
 			return dbox.MailInfo{}, rec, false
 		}
@@ -229,7 +228,7 @@ func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
 			}
 			continue
 		case errors.Is(err, fs.ErrNotExist):
-			mb.st.setCorrupted("Unexpectedly lost INBOX uid=%d map_uid=%d", uid, mu)
+			mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mu)
 			return dbox.MailInfo{}, rec, false
 		case err != nil:
 			return dbox.MailInfo{}, rec, false

@@ -18,9 +18,11 @@ type machine struct {
 	env   mailstore.Env
 	log   *mailstore.Recorder
 	mb    *mdbox.Mailbox
+	ar    *mdbox.Mailbox // the session's Archive, sharing the storage
 	pid   int
 	next  int
 	live  map[string]mailtest.FlagSet
+	moved map[string]mailtest.FlagSet // in Archive
 	uidOf map[string]mailstore.UID
 }
 
@@ -31,7 +33,23 @@ func (m *machine) open(t *rapid.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.mb = mb
+	ar, err := mdbox.NewMailbox(m.env, "alice", "Archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.mb, m.ar = mb, ar
+}
+
+// Move is IMAP MOVE to Archive: a second reference to the map record,
+// then the expunge drops the first.
+func (m *machine) Move(t *rapid.T) {
+	uid, id := m.pick(t)
+	f := m.live[id]
+	if _, _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
+		t.Fatal(err)
+	}
+	delete(m.live, id)
+	m.moved[id] = f
 }
 
 func (m *machine) Deliver(t *rapid.T) {
@@ -129,13 +147,19 @@ func (m *machine) Check(t *rapid.T) {
 	if p := mdbox.Fsck(m.w.FS, "alice"); len(p) != 0 {
 		t.Fatalf("fsck: %s", strings.Join(p, "\n"))
 	}
+	ar, err := mdbox.NewMailbox(env, "alice", "Archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	mailtest.CheckMailbox(t, "checker's Archive", ar, m.moved)
 }
 
 func TestRapidSingleHost(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := mailtest.NewWorld()
 		h := w.Host("mx1", 100, 0)
-		m := &machine{w: w, env: h.Env, log: h.Log, pid: 100, live: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{}}
+		m := &machine{w: w, env: h.Env, log: h.Log, pid: 100, live: map[string]mailtest.FlagSet{}, moved: map[string]mailtest.FlagSet{}, uidOf: map[string]mailstore.UID{}}
 		s := &m.env.Settings
 		s.MailFsync = rapid.SampledFrom([]mailstore.FsyncMode{mailstore.FsyncOptimized, mailstore.FsyncAlways, mailstore.FsyncNever}).Draw(t, "fsync")
 		s.MmapDisable = rapid.Bool().Draw(t, "mmap_disable")

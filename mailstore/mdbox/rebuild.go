@@ -1,6 +1,7 @@
 package mdbox
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -16,12 +17,12 @@ type found struct {
 	refs uint16
 }
 
-// rebuild is mdbox_storage_rebuild for a storage with one mailbox, under
-// the map lock and the mailbox index lock: every m.* file (primary, then
-// alt) is scanned, the map is reset to exactly the messages found, the
-// mailbox keeps the UIDs and flags of records whose GUID was found, and
-// messages nobody references that the old map did not already know as
-// expunged (refcount 0) are restored into INBOX with new UIDs.
+// rebuild is mdbox_storage_rebuild, under the map lock and the lock of
+// every mailbox index of the user: every m.* file (primary, then alt) is
+// scanned, the map is reset to exactly the messages found, each mailbox
+// keeps the UIDs and flags of records whose GUID was found, and messages
+// nobody references that the old map did not already know as expunged
+// (refcount 0) are restored into INBOX with new UIDs.
 func (mb *Mailbox) rebuild() error {
 	st := mb.st
 	mb.env.Logf(mailstore.Warning, "mdbox %s: rebuilding indexes", st.dir)
@@ -29,12 +30,11 @@ func (mb *Mailbox) rebuild() error {
 	if err != nil {
 		return err
 	}
-	s, err := mb.index.Begin()
+	boxes, err := mb.lockMailboxes()
 	if err != nil {
 		l.rollback()
 		return err
 	}
-	mb.loadExt()
 	zero := map[[2]uint32]bool{} // file id, offset of known-expunged messages
 	for _, r := range l.m.Recs {
 		if rec, _ := l.get(uint32(r.UID)); rec.fileID != 0 && rec.ref == 0 {
@@ -42,47 +42,76 @@ func (mb *Mailbox) rebuild() error {
 		}
 	}
 	msgs, byGUID := st.scan()
-	m := s.Map().Clone()
-	m.Hdr.Flags &^= index.HdrFsckd // mail_index_unset_fscked
-	if m.Hdr.UIDValidity == 0 {
-		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
-	}
-	box := newExt(boxHdrLen)
-	kept := m.Recs[:0]
-	for _, r := range m.Recs {
-		v := mb.ext.recs[uint32(r.UID)]
-		if len(v) != boxRecLen {
-			continue
+	restoreTo := boxes[0]
+	for _, b := range boxes {
+		if b.name == mailstore.Inbox {
+			restoreTo = b
 		}
-		if i, ok := byGUID[guidString(v[1:])]; ok {
-			msgs[i].refs++
-			kept = append(kept, r)
-			box.recs[uint32(r.UID)] = append([]uint32{uint32(i)}, v[1:]...) // index, fixed below
+		b.m = b.s.Map().Clone()
+		b.m.Hdr.Flags &^= index.HdrFsckd // mail_index_unset_fscked
+		if b.m.Hdr.UIDValidity == 0 {
+			b.m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
 		}
+		b.box = newExt(boxHdrLen)
+		kept := b.m.Recs[:0]
+		for _, r := range b.m.Recs {
+			v := b.old.recs[uint32(r.UID)]
+			if len(v) != boxRecLen {
+				continue
+			}
+			if i, ok := byGUID[guidString(v[1:])]; ok {
+				msgs[i].refs++
+				kept = append(kept, r)
+				b.box.recs[uint32(r.UID)] = append([]uint32{uint32(i)}, v[1:]...) // index, fixed below
+			}
+		}
+		b.m.Recs = kept
 	}
-	m.Recs = kept
 	for i := range msgs {
 		if msgs[i].refs == 0 && !zero[[2]uint32{msgs[i].rec.fileID, msgs[i].rec.offset}] {
 			msgs[i].refs = 1
+			m := restoreTo.m
 			uid := m.Hdr.NextUID
 			m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
 			m.Hdr.NextUID++
-			box.recs[uid] = append([]uint32{uint32(i)}, guidWords(msgs[i].guid)...)
+			restoreTo.box.recs[uid] = append([]uint32{uint32(i)}, guidWords(msgs[i].guid)...)
 		}
 	}
 	mapUIDs := l.resetTo(msgs)
-	for uid, v := range box.recs {
-		v[0] = mapUIDs[v[0]]
-		box.recs[uid] = v
+	for _, b := range boxes {
+		for uid, v := range b.box.recs {
+			v[0] = mapUIDs[v[0]]
+			b.box.recs[uid] = v
+		}
+		b.box.hdr[0] = l.m.Hdr.UIDValidity
 	}
-	box.hdr[0] = l.m.Hdr.UIDValidity
 	if err := l.reset(); err != nil {
-		s.Rollback()
+		for _, b := range boxes {
+			b.s.Rollback()
+			if !b.own {
+				b.ix.Close()
+			}
+		}
 		return err
 	}
-	mb.ext, mb.corrupted, st.corrupted = box, false, false
-	clear(mb.cache)
-	return mb.commitBox(s, m)
+	st.corrupted = false
+	var errs []error
+	for _, b := range boxes {
+		if b.own {
+			mb.ext, mb.corrupted = b.box, false
+			clear(mb.cache)
+			errs = append(errs, mb.commitBox(b.s, b.m))
+			continue
+		}
+		if err := boxLayout.write(b.box, b.m); err != nil {
+			b.s.Rollback()
+			errs = append(errs, err)
+		} else {
+			errs = append(errs, b.s.Commit(b.m.Diff(b.s.Map())))
+		}
+		b.ix.Close()
+	}
+	return errors.Join(errs...)
 }
 
 // scan lists every message of every m.* file, primary storage first; a
