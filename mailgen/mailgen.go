@@ -81,8 +81,8 @@ type Spec struct {
 	ClientIPs  int           // distinct client addresses per user
 	// Folders, if above 0, makes sessions manage folders too: each opens
 	// with LIST, and a quarter of the commands are CREATE, DELETE, RENAME or LIST
-	// of folders named Folder1..FolderN. 0 draws nothing extra, so a seed
-	// generates the same workload as before folders existed.
+	// of folders named Folder1..FolderN. 0 draws nothing extra, so such a
+	// seed's workload does not depend on folders at all.
 	Folders int
 	// Keywords, if above 0, makes every STORE set keywords too: each of
 	// $Label1..$LabelN with probability 1/2. 0 draws nothing extra.

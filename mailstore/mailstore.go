@@ -79,7 +79,8 @@ type Mail struct {
 // not know or that turned out to be gone already.
 var ErrExpunged = errors.New("message expunged")
 
-// Mailbox is one user's INBOX as one process (an LMTP delivery, an IMAP
+// Mailbox is one user's mailbox (INBOX, or another one a MailboxOpener
+// opened) as one process (an LMTP delivery, an IMAP
 // session) sees it. A Mailbox is not safe for concurrent use: a simulated
 // process owns it.
 type Mailbox interface {

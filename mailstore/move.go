@@ -1,51 +1,71 @@
 package mailstore
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrCopyElsewhere: a Mailbox's own copy does not reach the destination
+// (another storage); Move then copies the message's text.
+var ErrCopyElsewhere = errors.New("copy to another storage")
+
+// Moved is how far a Move got: Copied when the copy was saved in dst (as
+// UID there, 0 when none was assigned yet), Flagged when it also carries
+// the message's flags and keywords. A failure after the copy leaves the
+// message in both mailboxes, as a failed MOVE does.
+type Moved struct {
+	UID     UID
+	Copied  bool
+	Flagged bool
+}
 
 // Move is IMAP MOVE of m from src to dst, done as COPY + EXPUNGE: the
-// message is read, saved into dst (a new UID there) with m's flags and
-// keywords, then expunged from src. It returns the UID in dst (0 when the
-// save could not assign one yet) and whether the copy was saved, which an
-// error in the expunge that follows leaves in both mailboxes.
+// message is copied into dst with m's flags and keywords, then expunged
+// from src.
 //
-// Dovecot copies Maildir and sdbox messages with a hard link
-// (maildir_copy_with_hardlinks, nfs_safe_link) where this saves a copy:
-// the NFS calls differ, what clients see does not. A mailbox that copies
-// within its storage (mdbox: one more reference to the same map record)
-// does so instead. A failure after the
-// save leaves the message in both mailboxes, as a failed MOVE does.
-func Move(src, dst Mailbox, m Mail) (uid UID, copied bool, err error) {
+// A Mailbox that copies within its storage does so (mdbox: one more
+// reference to the same map record). Otherwise the message text is read
+// and saved again: Dovecot hard-links Maildir and sdbox files
+// (maildir_copy_with_hardlinks, nfs_safe_link), so the NFS calls differ
+// while what clients see does not.
+func Move(src, dst Mailbox, m Mail) (Moved, error) {
+	var mv Moved
 	if c, ok := src.(copier); ok {
-		if uid, err = c.CopyTo(dst, m); err != nil {
-			return 0, false, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
-		}
-		return expungeMoved(src, m, uid)
-	}
-	body, err := src.Body(m.UID)
-	if err != nil {
-		return 0, false, fmt.Errorf("move uid %d: %w", m.UID, err)
-	}
-	uid, err = dst.Deliver(Message{ID: m.MessageID, Body: body})
-	if err != nil {
-		return 0, false, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
-	}
-	if uid != 0 && (m.Flags != 0 || len(m.Keywords) > 0) {
-		if err := dst.Store(uid, m.Flags, m.Keywords); err != nil {
-			return uid, true, fmt.Errorf("move uid %d: copy flags: %w", m.UID, err)
+		uid, err := c.CopyTo(dst, m)
+		switch {
+		case err == nil:
+			mv = Moved{UID: uid, Copied: true, Flagged: true}
+		case uid != 0: // saved in dst, then failed
+			return Moved{UID: uid, Copied: true, Flagged: true}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
+		case !errors.Is(err, ErrCopyElsewhere):
+			return Moved{}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
 		}
 	}
-	return expungeMoved(src, m, uid)
+	if !mv.Copied {
+		body, err := src.Body(m.UID)
+		if err != nil {
+			return Moved{}, fmt.Errorf("move uid %d: %w", m.UID, err)
+		}
+		uid, err := dst.Deliver(Message{ID: m.MessageID, Body: body})
+		if err != nil {
+			return Moved{}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
+		}
+		mv = Moved{UID: uid, Copied: true, Flagged: m.Flags == 0 && len(m.Keywords) == 0}
+		if uid != 0 && !mv.Flagged {
+			if err := dst.Store(uid, m.Flags, m.Keywords); err != nil {
+				return mv, fmt.Errorf("move uid %d: copy flags: %w", m.UID, err)
+			}
+			mv.Flagged = true
+		}
+	}
+	if err := src.Expunge(m.UID); err != nil {
+		return mv, fmt.Errorf("move uid %d: expunge: %w", m.UID, err)
+	}
+	return mv, nil
 }
 
-// copier is a Mailbox whose storage copies without new message data (mdbox
-// adds a reference to the same map record), flags and keywords included.
+// copier is a Mailbox whose storage copies without new message data,
+// flags and keywords included; ErrCopyElsewhere when dst is not its.
 type copier interface {
 	CopyTo(dst Mailbox, m Mail) (UID, error)
-}
-
-func expungeMoved(src Mailbox, m Mail, uid UID) (UID, bool, error) {
-	if err := src.Expunge(m.UID); err != nil {
-		return uid, true, fmt.Errorf("move uid %d: expunge: %w", m.UID, err)
-	}
-	return uid, true, nil
 }

@@ -57,7 +57,8 @@ func deliver(addr, user string, msg mailstore.Message) error {
 
 // imapSession is one logged-in IMAP connection with INBOX selected.
 type imapSession struct {
-	c *imapclient.Client
+	c       *imapclient.Client
+	created map[string]bool // mailboxes this session made sure exist
 }
 
 func dialIMAP(addr, user string) (*imapSession, error) {
@@ -150,13 +151,20 @@ func (s *imapSession) folder(name string, create bool) (settled bool, err error)
 	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
 }
 
-// move is UID MOVE of uid to mailbox dst (created first if missing, as a
-// client's Archive button does): moved is false when the server found no
-// such message; to is the UID in dst from COPYUID (0 if not reported).
+// move is UID MOVE of uid to mailbox dst (created first, once per
+// session, as a client's Archive button does): moved is false when the
+// server found no such message; to is the UID in dst from COPYUID (0 if
+// not reported).
 func (s *imapSession) move(uid mailstore.UID, dst string) (moved bool, to mailstore.UID, err error) {
-	var ie *imap.Error
-	if err := s.c.Create(dst, nil).Wait(); err != nil && !(errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists) {
-		return false, 0, fmt.Errorf("imap create %s: %w", dst, err)
+	if !s.created[dst] {
+		var ie *imap.Error
+		if err := s.c.Create(dst, nil).Wait(); err != nil && !(errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists) {
+			return false, 0, fmt.Errorf("imap create %s: %w", dst, err)
+		}
+		if s.created == nil {
+			s.created = map[string]bool{}
+		}
+		s.created[dst] = true
 	}
 	data, err := s.c.Move(imap.UIDSetNum(imap.UID(uid)), dst).Wait()
 	if err != nil {

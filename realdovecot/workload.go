@@ -139,7 +139,7 @@ func (r *run) commands(ctx context.Context, s *imapSession, host string, op mail
 			moved, to, err := s.move(ml.UID, mailgen.Archive)
 			if moved {
 				r.rec.do(func(m *check.Model, step int) {
-					m.Moved(op.User, mailgen.Archive, ml.MessageID, ml.UID, to, ml.Flags, ml.Keywords, step)
+					m.Moved(op.User, mailgen.Archive, ml.MessageID, ml.UID, to, ml.Flags, ml.Keywords, true, true, step)
 				})
 			}
 			if err != nil {

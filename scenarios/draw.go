@@ -70,7 +70,7 @@ func DrawSchedule(t *rapid.T, sc Scenario) Schedule {
 			continue
 		}
 		e.At = time.Duration(rapid.Int64Range(0, dur.Milliseconds()).Draw(t, "event_at_ms")) * time.Millisecond
-		if e.For > 0 {
+		if e.For >= time.Millisecond {
 			e.For = time.Duration(rapid.Int64Range(1, e.For.Milliseconds()).Draw(t, "event_for_ms")) * time.Millisecond
 		}
 		s.Events = append(s.Events, e)

@@ -242,16 +242,14 @@ func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail)
 	if m.MessageID == "" {
 		return nil // the session could not read it: the client would not move it
 	}
-	to, copied, err := mailstore.Move(src, dst, m)
-	switch {
-	case err == nil:
-		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, to, m.Flags, m.Keywords,
-			r.ack("move uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to))
-	case copied:
-		box := check.MailboxKey(user, mailgen.Archive)
-		step := r.ack("copy uid=%d %s to %s uid=%d", m.UID, m.MessageID, mailgen.Archive, to)
-		r.model.Delivered(box, m.MessageID, to, step)
-		r.model.Stored(box, m.MessageID, to, m.Flags, m.Keywords, step)
+	mv, err := mailstore.Move(src, dst, m)
+	if mv.Copied {
+		what := "move"
+		if err != nil {
+			what = "copy" // the expunge (or the copy's flags) failed
+		}
+		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, mv.UID, m.Flags, m.Keywords, err == nil, mv.Flagged,
+			r.ack("%s uid=%d %s to %s uid=%d", what, m.UID, m.MessageID, mailgen.Archive, mv.UID))
 	}
 	return ignoreExpunged(err)
 }

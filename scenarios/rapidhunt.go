@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"flag"
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,7 +40,8 @@ func ShrinkWithRapid(sc Scenario, checks int) (RapidHunt, error) {
 		harness error
 	)
 	start := time.Now()
-	rapid.Check(&searchTB{}, func(t *rapid.T) {
+	tb := &searchTB{}
+	rapid.Check(tb, func(t *rapid.T) {
 		s := DrawSchedule(t, sc)
 		h.Runs++
 		res, err := s.Run(sc)
@@ -51,6 +54,9 @@ func ShrinkWithRapid(sc Scenario, checks int) (RapidHunt, error) {
 		}
 	})
 	h.Seconds = time.Since(start).Seconds()
+	if harness == nil && tb.failed && h.Schedule == nil {
+		harness = fmt.Errorf("rapid: %s", tb.report) // a panic in the run, not a corruption
+	}
 	return h, harness
 }
 
@@ -72,17 +78,26 @@ func setFlags(values map[string]string) func() {
 }
 
 // searchTB is a rapid.TB that keeps rapid's report to itself: a failure
-// is the search's result, not an error.
-type searchTB struct{ failed bool }
+// is the search's result, not an error; the report's first line is kept
+// for when it was something else.
+type searchTB struct {
+	failed bool
+	report string
+}
 
-func (*searchTB) Helper()                 {}
-func (*searchTB) Name() string            { return "nfsmail-bench-hunt" }
-func (*searchTB) Logf(string, ...any)     {}
-func (*searchTB) Log(...any)              {}
-func (*searchTB) Skipf(string, ...any)    {}
-func (*searchTB) Skip(...any)             {}
-func (*searchTB) SkipNow()                {}
-func (t *searchTB) Errorf(string, ...any) { t.failed = true }
+func (*searchTB) Helper()              {}
+func (*searchTB) Name() string         { return "nfsmail-bench-hunt" }
+func (*searchTB) Logf(string, ...any)  {}
+func (*searchTB) Log(...any)           {}
+func (*searchTB) Skipf(string, ...any) {}
+func (*searchTB) Skip(...any)          {}
+func (*searchTB) SkipNow()             {}
+func (t *searchTB) Errorf(format string, args ...any) {
+	t.failed = true
+	if t.report == "" {
+		t.report, _, _ = strings.Cut(fmt.Sprintf(format, args...), "\n")
+	}
+}
 func (t *searchTB) Error(...any)          { t.failed = true }
 func (t *searchTB) Fatalf(string, ...any) { t.failed = true }
 func (t *searchTB) Fatal(...any)          { t.failed = true }

@@ -54,7 +54,7 @@ func TestUnsafeSchedulesCorrupt(t *testing.T) {
 				}
 			}
 			expect := &expectFailure{T: t}
-			start, runs := time.Now(), 0
+			start, runs, corrupted := time.Now(), 0, false
 			var last scenarios.Schedule // rapid runs the minimal failing case last
 			rapid.Check(expect, func(rt *rapid.T) {
 				s := scenarios.DrawSchedule(rt, sc)
@@ -64,12 +64,12 @@ func TestUnsafeSchedulesCorrupt(t *testing.T) {
 					rt.Fatalf("harness: %v", err)
 				}
 				if res.Verdict == check.Corrupted {
-					last = s
+					last, corrupted = s, true
 					rt.Fatalf("%s", describe(sc, s, res))
 				}
 			})
 			switch {
-			case !expect.found:
+			case !expect.found || !corrupted: // not found, or a harness error
 				t.Errorf("%s: no corrupting schedule (%s)", name, strings.Join(expect.errors, "; "))
 			case !*hunt:
 				t.Logf("%s: the committed fail file still corrupts", name)

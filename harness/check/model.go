@@ -113,18 +113,23 @@ func MailboxKey(user, name string) string {
 	return user + "/" + name
 }
 
-// Moved records a successful MOVE of message id (uid in INBOX) to user's
-// mailbox dst, where it got UID to (0: none yet) and the flags and
-// keywords the mover saw: gone from INBOX, to be found in dst with them.
-func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
+// Moved records a MOVE of message id (uid in INBOX) to user's mailbox
+// dst, where it got UID to (0: none yet): gone from INBOX when expunged,
+// to be found in dst, with the flags and keywords the mover saw when
+// flagged.
+func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailstore.Flags, keywords []string, expunged, flagged bool, step int) {
 	var alt *flagState
 	if x := m.box(user).msgs[m.box(user).resolve(id, uid)]; x != nil && x.stored {
 		alt = &flagState{x.flags, x.keywords}
 	}
-	m.Expunged(user, id, uid, step)
+	if expunged {
+		m.Expunged(user, id, uid, step)
+	}
 	m.Delivered(MailboxKey(user, dst), id, to, step)
-	m.Stored(MailboxKey(user, dst), id, to, flags, keywords, step)
-	m.box(MailboxKey(user, dst)).msg(id).alt = alt
+	if flagged {
+		m.Stored(MailboxKey(user, dst), id, to, flags, keywords, step)
+		m.box(MailboxKey(user, dst)).msg(id).alt = alt
+	}
 }
 
 // Expunged records a successful expunge, resolved as Stored does.
@@ -251,6 +256,9 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 		case ok && x.stored && ml.Flags != x.flags:
 			m.add(Finding{Kind: FlagsLost, User: user,
 				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})
+		case ok && !x.stored && len(ml.Keywords) > 0:
+			m.add(Finding{Kind: KeywordsLost, User: user,
+				Detail: fmt.Sprintf("%s has keywords (%s) nobody set", id, strings.Join(ml.Keywords, " ")), Steps: m.stepsOf(b, id, step)})
 		case ok && x.stored && !slices.Equal(mailstore.SortKeywords(ml.Keywords), x.keywords):
 			m.add(Finding{Kind: KeywordsLost, User: user,
 				Detail: fmt.Sprintf("%s has keywords (%s), last STORE set (%s)", id, strings.Join(ml.Keywords, " "),

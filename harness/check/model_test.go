@@ -58,14 +58,14 @@ func TestModelFindings(t *testing.T) {
 		{"two moves, two copies", func(m *Model) {
 			a := MailboxKey("u", "Archive")
 			m.Delivered("u", "<a>", 1, 1)
-			m.Moved("u", "Archive", "<a>", 1, 1, mailstore.Seen, nil, 2)
-			m.Moved("u", "Archive", "<a>", 1, 2, 0, nil, 3)
+			m.Moved("u", "Archive", "<a>", 1, 1, mailstore.Seen, nil, true, true, 2)
+			m.Moved("u", "Archive", "<a>", 1, 2, 0, nil, true, true, 3)
 			m.Audit("u", nil, 4)
 			m.Audit(a, []mailstore.Mail{mail(1, "<a>", mailstore.Seen), mail(2, "<a>", 0)}, 4)
 		}, nil, Clean},
 		{"moved, lost in Archive", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
-			m.Moved("u", "Archive", "<a>", 1, 1, 0, nil, 2)
+			m.Moved("u", "Archive", "<a>", 1, 1, 0, nil, true, true, 2)
 			m.Audit("u", nil, 3)
 			m.Audit(MailboxKey("u", "Archive"), nil, 3)
 		}, []Kind{Lost}, Corrupted},

@@ -19,13 +19,17 @@ func (l *Lock) Replace(data []byte, sync bool) error {
 		if err == nil && sync {
 			err = f.Sync()
 		}
+		if err != nil {
+			l.env.Logf(mailstore.Error, "write(%s) failed: %s", l.lockPath, mailstore.Strerror(err))
+		}
 		return err
 	})
 }
 
 // ReplaceWith is Replace with the lock file's content written by write,
-// which gets it open for writing and truncated; a failed write removes
-// the lock file and leaves the protected file alone.
+// which gets it open for writing and truncated and logs its own failures;
+// a failed write removes the lock file and leaves the protected file
+// alone.
 func (l *Lock) ReplaceWith(write func(f vfs.File) error) error {
 	fsys := l.env.FS
 	f, err := fsys.OpenFile(l.lockPath, vfs.O_WRONLY|vfs.O_TRUNC, 0)
@@ -34,11 +38,11 @@ func (l *Lock) ReplaceWith(write func(f vfs.File) error) error {
 		return fmt.Errorf("dotlock %s: replace: %w", l.lockPath, err)
 	}
 	err = write(f)
-	if cerr := f.Close(); err == nil {
+	if cerr := f.Close(); err == nil && cerr != nil {
 		err = cerr
+		l.env.Logf(mailstore.Error, "close(%s) failed: %s", l.lockPath, mailstore.Strerror(err))
 	}
 	if err != nil {
-		l.env.Logf(mailstore.Error, "write(%s) failed: %s", l.lockPath, mailstore.Strerror(err))
 		_ = fsys.Remove(l.lockPath)
 		return fmt.Errorf("dotlock %s: replace: %w", l.lockPath, err)
 	}

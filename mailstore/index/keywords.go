@@ -195,7 +195,7 @@ func (m *Map) applyKeyword(u KeywordUpdate) error {
 // applyKeywordReset is mail_index_sync_keywords_reset.
 func (m *Map) applyKeywordReset(r UIDRange) {
 	x, ok := m.ExtIndex(KeywordsExt)
-	if !ok {
+	if !ok || m.Exts[x].RecordSize == 0 {
 		return
 	}
 	for i, _ := m.Find(r.First); i < len(m.Recs) && m.Recs[i].UID <= r.Last; i++ {
@@ -254,10 +254,17 @@ func ranges(uids []mailstore.UID) []UIDRange {
 	return out
 }
 
-// encodeKeywords writes keyword updates (log_append_keyword_update) and
-// resets.
+// encodeKeywords writes keyword resets, then updates
+// (log_append_keyword_update).
 func encodeKeywords(c *Changes, add func(TxType, []byte)) {
 	le := binary.LittleEndian
+	if len(c.KeywordResets) > 0 {
+		var d []byte
+		for _, r := range c.KeywordResets {
+			d = le.AppendUint32(le.AppendUint32(d, uint32(r.First)), uint32(r.Last))
+		}
+		add(TxKeywordReset, d)
+	}
 	for _, u := range c.Keywords {
 		d := []byte{0, 0}
 		if u.Remove {
@@ -269,13 +276,6 @@ func encodeKeywords(c *Changes, add func(TxType, []byte)) {
 			d = le.AppendUint32(le.AppendUint32(d, uint32(r.First)), uint32(r.Last))
 		}
 		add(TxKeywordUpdate, d)
-	}
-	if len(c.KeywordResets) > 0 {
-		var d []byte
-		for _, r := range c.KeywordResets {
-			d = le.AppendUint32(le.AppendUint32(d, uint32(r.First)), uint32(r.Last))
-		}
-		add(TxKeywordReset, d)
 	}
 }
 

@@ -77,13 +77,15 @@ func (m *Map) apply(c *Changes) []error {
 	for i := range c.Exts {
 		errs = append(errs, m.applyExtRecs(curs[i], &c.Exts[i])...)
 	}
+	// resets first: a STORE FLAGS that replaced keywords was logged as a
+	// reset followed by the additions
+	for _, r := range c.KeywordResets {
+		m.applyKeywordReset(r)
+	}
 	for _, u := range c.Keywords {
 		if err := m.applyKeyword(u); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	for _, r := range c.KeywordResets {
-		m.applyKeywordReset(r)
 	}
 	for _, e := range c.Expunges {
 		if !c.External {

@@ -236,12 +236,13 @@ func (l layout) rename(env mailstore.Env, old, new string) error {
 	if !ok {
 		return nil
 	}
+	// the folder has moved: an index directory left behind is logged, as
+	// Dovecot's list backends do, and the RENAME still succeeds
 	newIdx, _ := l.indexDir(new)
 	if err := vfs.MkdirAll(env.FS, parentOf(newIdx), 0o700); err != nil {
-		return l.failed(env, "mkdir", parentOf(newIdx), err)
-	}
-	if err := env.FS.Rename(oldIdx, newIdx); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return l.failed(env, "rename", oldIdx, err)
+		_ = l.failed(env, "mkdir", parentOf(newIdx), err)
+	} else if err := env.FS.Rename(oldIdx, newIdx); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		env.Logf(mailstore.Critical, "rename(%s, %s) failed: %s", oldIdx, newIdx, mailstore.Strerror(err))
 	}
 	return nil
 }

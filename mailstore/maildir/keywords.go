@@ -89,26 +89,31 @@ func parseKeywords(data []byte) []string {
 }
 
 // lookup finds name's letter index, reading the file once if it is not
-// known (maildir_keywords_lookup).
-func (k *keywordsFile) lookup(name string) (int, bool) {
+// known (maildir_keywords_lookup); err when the file could not be read.
+func (k *keywordsFile) lookup(name string) (int, bool, error) {
 	if i := slices.Index(k.names, name); i >= 0 {
-		return i, true
+		return i, true, nil
 	}
-	if k.synced || k.sync() != nil {
-		return 0, false
+	if k.synced {
+		return 0, false, nil
+	}
+	if err := k.sync(); err != nil {
+		return 0, false, err
 	}
 	i := slices.Index(k.names, name)
-	return i, i >= 0
+	return i, i >= 0, nil
 }
 
 // lookupOrCreate also adds name at the first free letter, which Dovecot
-// only does while it holds the uidlist lock; with 26 keywords or without
-// the lock, the keyword gets no letter.
+// only does while it holds the uidlist lock; with 26 keywords, without
+// the lock, or when the file could not be read (its letters are unknown),
+// the keyword gets no letter.
 func (k *keywordsFile) lookupOrCreate(name string) (int, bool) {
-	if i, ok := k.lookup(name); ok {
-		return i, true
+	i, ok, err := k.lookup(name)
+	if ok || err != nil {
+		return i, ok
 	}
-	i := slices.Index(k.names, "")
+	i = slices.Index(k.names, "")
 	if i < 0 {
 		i = len(k.names)
 	}
@@ -165,10 +170,8 @@ func (k *keywordsFile) commit() {
 		k.m.critical("file_dotlock_open(%s) failed: %s", k.path, strerror(err))
 		return
 	}
-	err = l.ReplaceWith(func(f vfs.File) error { return k.write(f, lockPath) })
-	if err != nil {
-		k.m.critical("file_dotlock_replace(%s) failed: %s", k.path, strerror(err))
-		return
+	if l.ReplaceWith(func(f vfs.File) error { return k.write(f, lockPath) }) != nil {
+		return // logged where it failed
 	}
 	k.changed = false
 }
@@ -236,7 +239,7 @@ func (s *keywordSync) names(letters string) []string {
 			if name, ok = s.k.name(i); !ok {
 				name = "unknown-" + strconv.Itoa(i)
 				for {
-					if _, dup := s.k.lookup(name); !dup {
+					if _, dup, _ := s.k.lookup(name); !dup {
 						break
 					}
 					name += "?"

@@ -58,7 +58,7 @@ func (m *machine) Move(t *rapid.T) {
 	m.tick(t)
 	id := m.idOf[uid]
 	f := m.live[id]
-	if _, _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
+	if _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
 		t.Fatalf("Move(%d): %v", uid, err)
 	}
 	delete(m.live, id)

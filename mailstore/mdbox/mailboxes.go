@@ -1,7 +1,6 @@
 package mdbox
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -42,7 +41,7 @@ func boxIndexDir(env mailstore.Env, user, name string) string {
 func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UID, error) {
 	d, ok := dst.(*Mailbox)
 	if !ok || d.user != mb.user {
-		return 0, errors.New("mdbox: copy: not a mailbox of the same storage")
+		return 0, mailstore.ErrCopyElsewhere
 	}
 	l, err := mb.st.lock()
 	if err != nil {
@@ -68,10 +67,6 @@ func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UI
 		return 0, err
 	}
 	d.loadExt()
-	if err := l.commit(); err != nil {
-		s.Rollback()
-		return 0, err
-	}
 	dm := s.Map().Clone()
 	if dm.Hdr.UIDValidity == 0 {
 		dm.Hdr.UIDValidity = uint32(d.env.Clock.Now().Unix())
@@ -84,11 +79,20 @@ func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UI
 	dm.Hdr.NextUID = uid + 1
 	if err := dm.SetRecordKeywords(len(dm.Recs)-1, m.Keywords); err != nil {
 		s.Rollback()
+		l.rollback()
 		return 0, err
 	}
 	d.ext.recs[uid] = slices.Clone(src)
+	// the mailbox record first, then the refcount, the map lock held
+	// throughout (mdbox_transaction_save_commit_post): a failure between
+	// them leaves a refcount too low, which a rebuild repairs, never one
+	// that keeps purged data alive
 	if err := d.commitBox(s, dm); err != nil {
+		l.rollback()
 		return 0, fmt.Errorf("mdbox: copy: %w", err)
+	}
+	if err := l.commit(); err != nil {
+		return mailstore.UID(uid), fmt.Errorf("mdbox: copy: refcount: %w", err)
 	}
 	return mailstore.UID(uid), nil
 }

@@ -32,7 +32,7 @@ func TestMoveSharesTheMapRecordAndSurvivesARebuild(t *testing.T) {
 	}
 	files, _ := w.FS.ReadDir("alice/storage")
 	mails, _ := inbox.Sync()
-	if _, _, err := mailstore.Move(inbox, archive, mailstore.Mail{UID: mails[0].UID, MessageID: mails[0].MessageID, Keywords: []string{"$Label1"}}); err != nil {
+	if _, err := mailstore.Move(inbox, archive, mailstore.Mail{UID: mails[0].UID, MessageID: mails[0].MessageID, Keywords: []string{"$Label1"}}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := w.FS.ReadDir("alice/storage")

@@ -195,6 +195,9 @@ func (l *mapLock) reset() error {
 		l.sync.Rollback()
 		return err
 	}
+	if err := l.sync.Reset(l.m); err != nil {
+		return err
+	}
 	l.s.ext = l.ext
-	return l.sync.Reset(l.m)
+	return nil
 }

@@ -196,8 +196,11 @@ func (l *mapLock) commit() error {
 		l.sync.Rollback()
 		return err
 	}
+	if err := l.sync.Commit(l.m.Diff(l.sync.Map())); err != nil {
+		return err
+	}
 	l.s.ext = l.ext
-	return l.sync.Commit(l.m.Diff(l.sync.Map()))
+	return nil
 }
 
 func (l *mapLock) rollback() { l.sync.Rollback() }

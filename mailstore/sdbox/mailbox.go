@@ -121,15 +121,21 @@ func (mb *Mailbox) ForceResync() error {
 	return nil
 }
 
-// read returns what u.<uid> says; a missing file marks the mailbox
-// corrupted as sdbox_mail_open does.
-// Body reads uid's u.<uid> file and returns the message in it.
+// Body reads uid's u.<uid> file and returns the message in it. A missing
+// file is an expunge when the refreshed index agrees, else the mailbox is
+// marked corrupted (dbox_mail_set_expunged: "Unexpectedly lost").
 func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
 	if _, ok := mb.index.Map().Find(uid); !ok {
 		return nil, mailstore.ErrExpunged
 	}
 	data, err := vfs.ReadFile(mb.env.FS, mb.path(uint32(uid)))
 	if errors.Is(err, fs.ErrNotExist) {
+		if rerr := mb.index.Refresh(); rerr == nil {
+			if _, ok := mb.index.Map().Find(uid); ok {
+				mb.critical("dbox %s: Unexpectedly lost uid=%d", mb.dir, uid)
+				mb.corrupted = true
+			}
+		}
 		return nil, mailstore.ErrExpunged
 	}
 	if err != nil {
@@ -143,6 +149,8 @@ func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
 	return body, nil
 }
 
+// read returns what u.<uid> says; a missing file marks the mailbox
+// corrupted as sdbox_mail_open does.
 func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 	if info, ok := mb.info[uid]; ok {
 		return info, nil

@@ -45,7 +45,7 @@ func (m *machine) open(t *rapid.T) {
 func (m *machine) Move(t *rapid.T) {
 	uid, id := m.pick(t)
 	f := m.live[id]
-	if _, _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
+	if _, err := mailstore.Move(m.mb, m.ar, mailstore.Mail{UID: uid, MessageID: id, Flags: f.Flags, Keywords: f.Keywords}); err != nil {
 		t.Fatal(err)
 	}
 	delete(m.live, id)
