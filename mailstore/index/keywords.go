@@ -73,7 +73,25 @@ func (m *Map) parseKeywords() ([]string, error) {
 
 // RecordKeywords returns the keywords set in record i, in index order.
 func (m *Map) RecordKeywords(i int) []string {
+	return m.recordKeywords(i, m.Keywords())
+}
+
+// KeywordsByRecord returns every record's keywords, sorted (nil for
+// none), parsing the header once.
+func (m *Map) KeywordsByRecord() [][]string {
 	names := m.Keywords()
+	out := make([][]string, len(m.Recs))
+	if len(names) == 0 {
+		return out
+	}
+	for i := range m.Recs {
+		out[i] = mailstore.SortKeywords(m.recordKeywords(i, names))
+	}
+	return out
+}
+
+// recordKeywords is RecordKeywords with the header's names parsed once.
+func (m *Map) recordKeywords(i int, names []string) []string {
 	bits := m.RecordExt(i, KeywordsExt)
 	var out []string
 	for k, name := range names {
@@ -211,12 +229,13 @@ func (m *Map) diffKeywords(old *Map) []KeywordUpdate {
 	if len(names) == 0 {
 		return nil
 	}
+	oldNames := old.Keywords()
 	now := make([][]string, len(m.Recs))
 	before := make([][]string, len(m.Recs))
 	for i, r := range m.Recs {
-		now[i] = m.RecordKeywords(i)
+		now[i] = m.recordKeywords(i, names)
 		if j, ok := old.Find(r.UID); ok {
-			before[i] = old.RecordKeywords(j)
+			before[i] = old.recordKeywords(j, oldNames)
 		}
 	}
 	var out []KeywordUpdate

@@ -42,9 +42,9 @@ func viewOf(im *index.Map) view {
 	v := view{uidValidity: im.Hdr.UIDValidity, nextUID: max(im.Hdr.NextUID, 1),
 		firstRecentUID: max(im.Hdr.FirstRecentUID, 1)}
 	v.recs = make([]viewRec, 0, len(im.Recs))
+	kw := im.KeywordsByRecord()
 	for i, r := range im.Recs {
-		v.recs = append(v.recs, viewRec{uid: uint32(r.UID), flags: index.FromMail(r.Flags),
-			keywords: mailstore.SortKeywords(im.RecordKeywords(i))})
+		v.recs = append(v.recs, viewRec{uid: uint32(r.UID), flags: index.FromMail(r.Flags), keywords: kw[i]})
 	}
 	return v
 }

@@ -168,13 +168,14 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	}
 	var out []mailstore.Mail
 	m := mb.index.Map()
+	kw := m.KeywordsByRecord()
 	for i, r := range m.Recs {
 		info, rec, ok := mb.read(r.UID)
 		if !ok {
 			continue
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
-			Keywords: mailstore.SortKeywords(m.RecordKeywords(i)), MessageID: info.ID,
+			Keywords: kw[i], MessageID: info.ID,
 			Size: info.Size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
 	}
 	if !mb.memIndex {

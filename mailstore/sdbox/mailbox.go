@@ -95,6 +95,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	}
 	var out []mailstore.Mail
 	m := mb.index.Map()
+	kw := m.KeywordsByRecord()
 	for i, r := range m.Recs {
 		uid := uint32(r.UID)
 		info, err := mb.read(uid)
@@ -102,7 +103,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 			continue
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
-			Keywords:  mailstore.SortKeywords(m.RecordKeywords(i)),
+			Keywords:  kw[i],
 			MessageID: info.ID, Size: info.Size, Key: fmt.Sprintf("u.%d", uid)})
 	}
 	if !mb.memIndex {
