@@ -34,7 +34,7 @@ func HostChange(env mailstore.Env, format, user string) (bool, error) {
 		root = lay.mailRoot()
 	}
 	marker := root + "/" + LastHostFile
-	data, err := vfs.ReadFile(env.FS, marker)
+	data, err := readRetryingStale(env.FS, marker)
 	switch {
 	case err == nil && strings.TrimSpace(string(data)) == env.Hostname:
 		return false, nil
@@ -65,4 +65,19 @@ func HostChange(env mailstore.Env, format, user string) (bool, error) {
 		return deleted, lay.failed(env, "rename", tmp, err)
 	}
 	return deleted, nil
+}
+
+// estaleRetries is NFS_ESTALE_RETRY_COUNT: how often a read that hit a
+// file another host replaced (ESTALE) is tried again by name.
+const estaleRetries = 10
+
+// readRetryingStale reads path, opening it again while the read fails
+// with ESTALE (the marker is replaced by rename on every host change).
+func readRetryingStale(fsys vfs.FS, path string) ([]byte, error) {
+	for try := 0; ; try++ {
+		data, err := vfs.ReadFile(fsys, path)
+		if !errors.Is(err, vfs.ErrStale) || try == estaleRetries {
+			return data, err
+		}
+	}
 }
