@@ -49,6 +49,25 @@ type audit struct {
 	log      mailstore.Recorder
 	problems []string
 	pointed  map[[2]uint32]uint32 // file id, offset -> map_uid
+	files    map[string]fileData  // m.* files read so far, by path
+}
+
+type fileData struct {
+	data []byte
+	err  error
+}
+
+// read returns path's content, reading each m.* file once.
+func (a *audit) read(path string) ([]byte, error) {
+	if f, ok := a.files[path]; ok {
+		return f.data, f.err
+	}
+	data, err := vfs.ReadFile(a.fsys, path)
+	if a.files == nil {
+		a.files = map[string]fileData{}
+	}
+	a.files[path] = fileData{data, err}
+	return data, err
 }
 
 func (a *audit) addf(format string, args ...any) {
@@ -120,7 +139,7 @@ func (a *audit) checkMap(st *storage, refs map[uint32]int) {
 			a.addf("map_uid=%d and map_uid=%d both point to m.%d:%d", o, r.uid, r.fileID, r.offset)
 		}
 		a.pointed[k] = r.uid
-		data, err := vfs.ReadFile(a.fsys, a.locate(st, r.fileID))
+		data, err := a.read(a.locate(st, r.fileID))
 		if err != nil {
 			a.addf("map_uid=%d points to missing m.%d", r.uid, r.fileID)
 			continue
@@ -157,7 +176,7 @@ func (a *audit) checkFiles(st *storage) {
 
 func (a *audit) checkFile(dir string, id uint32) {
 	path := dir + "/" + fileName(id)
-	data, err := vfs.ReadFile(a.fsys, path)
+	data, err := a.read(path)
 	if err != nil {
 		a.addf("%s: unreadable: %s", path, mailstore.Strerror(err))
 		return
