@@ -40,6 +40,7 @@ func (r Report) Charts() ([]Chart, error) {
 		{"Corruption rate per variant (95% Wilson interval)", rateChart},
 		{"Virtual time to first corruption (corrupted runs)", firstCorruptionChart},
 		{"NFS RPCs per mail operation", rpcChart},
+		{"Virtual latency per mail operation", latencyChart},
 		{"Cost against safety (points numbered as in the table)", tradeoffChart},
 	} {
 		p, rows, err := c.plot(r)
@@ -162,12 +163,23 @@ func firstCorruptionChart(r Report) (*plot.Plot, int, error) {
 }
 
 func rpcChart(r Report) (*plot.Plot, int, error) {
+	return barChart(r, "NFS RPCs per completed mail operation", func(v Variant) float64 { return v.RPCsPerOp })
+}
+
+// latencyChart is the virtual time a mail operation took, think time
+// excluded: what slow storage, lock waits and grace periods add.
+func latencyChart(r Report) (*plot.Plot, int, error) {
+	return barChart(r, "virtual ms per mail operation (think time excluded)", func(v Variant) float64 { return v.LatencyMsPerOp })
+}
+
+// barChart draws one horizontal bar per variant.
+func barChart(r Report, xlabel string, value func(Variant) float64) (*plot.Plot, int, error) {
 	vs := rows(r.Variants)
 	vals := make(plotter.Values, len(vs))
 	for i, v := range vs {
-		vals[i] = v.RPCsPerOp
+		vals[i] = value(v)
 	}
-	p := newPlot("", "NFS RPCs per completed mail operation")
+	p := newPlot("", xlabel)
 	p.X.Min = 0
 	bars, err := plotter.NewBarChart(vals, 0.2*vg.Inch)
 	if err != nil {

@@ -142,8 +142,11 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		t.Fatalf("the same report rendered to different HTML")
 	}
 	html := a.String()
-	if n := strings.Count(html, "<svg"); n != 4 {
-		t.Errorf("%d inline SVG charts, want 4", n)
+	if n := strings.Count(html, "<svg"); n != 5 {
+		t.Errorf("%d inline SVG charts, want 5 (rate, first corruption, RPCs, latency, trade-off)", n)
+	}
+	if !strings.Contains(html, "Virtual latency per mail operation") {
+		t.Error("no latency chart")
 	}
 	for _, v := range rep.Variants {
 		if !strings.Contains(html, `data-variant="`+v.Variant+`"`) {
