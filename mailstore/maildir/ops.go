@@ -246,19 +246,7 @@ func (m *Mailbox) mails() []mailstore.Mail {
 // Body reads uid's message file (maildir_file_do: a file that moved is
 // looked for again after a resync).
 func (m *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
-	var data []byte
-	ret, err := m.fileDo(uint32(uid), func(path string) (int, error) {
-		var rerr error
-		data, rerr = vfs.ReadFile(m.env.FS, path)
-		switch {
-		case errors.Is(rerr, fs.ErrNotExist):
-			return 0, nil
-		case rerr != nil:
-			m.critical("open(%s) failed: %s", path, strerror(rerr))
-			return -1, rerr
-		}
-		return 1, nil
-	})
+	data, ret, err := m.readFile(uint32(uid))
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("maildir: fetch uid %d: %w", uid, err)
@@ -272,19 +260,29 @@ func (m *Mailbox) readInfo(uid uint32, key string) msgInfo {
 	if info, ok := m.msgs[key]; ok {
 		return info
 	}
-	_, _ = m.fileDo(uid, func(path string) (int, error) {
-		data, err := vfs.ReadFile(m.env.FS, path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return 0, nil
-		case err != nil:
-			m.critical("open(%s) failed: %s", path, strerror(err))
-			return -1, err
-		}
+	if data, ret, _ := m.readFile(uid); ret > 0 {
 		m.msgs[key] = msgInfo{id: messageID(data), size: int64(len(data))}
+	}
+	return m.msgs[key]
+}
+
+// readFile reads uid's message file through fileDo; ret as fileDo's (0:
+// the message is gone).
+func (m *Mailbox) readFile(uid uint32) ([]byte, int, error) {
+	var data []byte
+	ret, err := m.fileDo(uid, func(path string) (int, error) {
+		var rerr error
+		data, rerr = vfs.ReadFile(m.env.FS, path)
+		switch {
+		case errors.Is(rerr, fs.ErrNotExist):
+			return 0, nil
+		case rerr != nil:
+			m.critical("open(%s) failed: %s", path, strerror(rerr))
+			return -1, rerr
+		}
 		return 1, nil
 	})
-	return m.msgs[key]
+	return data, ret, err
 }
 
 // messageID returns the Message-ID header's value from an RFC 5322 text,

@@ -68,21 +68,12 @@ func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UI
 	}
 	d.loadExt()
 	dm := s.Map().Clone()
-	if dm.Hdr.UIDValidity == 0 {
-		dm.Hdr.UIDValidity = uint32(d.env.Clock.Now().Unix())
-	}
-	if d.ext.hdr[0] == 0 {
-		d.ext.hdr[0] = mb.st.ix.Map().Hdr.UIDValidity
-	}
-	uid := dm.Hdr.NextUID
-	dm.Recs = append(dm.Recs, index.Record{UID: mailstore.UID(uid), Flags: index.ToMail(m.Flags)})
-	dm.Hdr.NextUID = uid + 1
+	uid := d.appendRecord(dm, index.Record{Flags: index.ToMail(m.Flags)}, mb.st, slices.Clone(src))
 	if err := dm.SetRecordKeywords(len(dm.Recs)-1, m.Keywords); err != nil {
 		s.Rollback()
 		l.rollback()
 		return 0, err
 	}
-	d.ext.recs[uid] = slices.Clone(src)
 	// the mailbox record first, then the refcount, the map lock held
 	// throughout (mdbox_transaction_save_commit_post): a failure between
 	// them leaves a refcount too low, which a rebuild repairs, never one

@@ -82,20 +82,30 @@ func (mb *Mailbox) commitSave(a *appendCtx, af *appendFile, rec mapRec, guid str
 		return 0, err
 	}
 	m := s.Map().Clone()
-	if m.Hdr.UIDValidity == 0 {
-		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
-	}
-	if mb.ext.hdr[0] == 0 {
-		mb.ext.hdr[0] = mb.st.ix.Map().Hdr.UIDValidity
-	}
-	uid := m.Hdr.NextUID
-	m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
-	m.Hdr.NextUID = uid + 1
-	mb.ext.recs[uid] = append([]uint32{mapUID}, guidWords(guid)...)
+	uid := mb.appendRecord(m, index.Record{}, mb.st, append([]uint32{mapUID}, guidWords(guid)...))
 	if err := mb.commitBox(s, m); err != nil {
 		return 0, err
 	}
 	return mailstore.UID(uid), nil
+}
+
+// appendRecord appends rec to m (a clone of mb's locked index) under the
+// next UID, with words ({map_uid, GUID}) as its mdbox record, giving the
+// index and the mdbox header (from st's map) their uidvalidities if they
+// have none yet; it returns the UID.
+func (mb *Mailbox) appendRecord(m *index.Map, rec index.Record, st *storage, words []uint32) uint32 {
+	if m.Hdr.UIDValidity == 0 {
+		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+	}
+	if mb.ext.hdr[0] == 0 {
+		mb.ext.hdr[0] = st.ix.Map().Hdr.UIDValidity
+	}
+	uid := m.Hdr.NextUID
+	rec.UID = mailstore.UID(uid)
+	m.Recs = append(m.Recs, rec)
+	m.Hdr.NextUID = uid + 1
+	mb.ext.recs[uid] = words
+	return uid
 }
 
 func (mb *Mailbox) newGUID() string {
