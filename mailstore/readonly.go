@@ -2,6 +2,7 @@ package mailstore
 
 import (
 	"io/fs"
+	"time"
 
 	"github.com/nfsmail/nfsmail/vfs"
 )
@@ -47,3 +48,15 @@ func (f roFile) Sync() error                        { return nil }
 func (f roFile) Lock(vfs.LockType, bool) error {
 	return &fs.PathError{Op: "fcntl", Path: f.Name(), Err: vfs.ErrNoLocks}
 }
+
+// AuditEnv is the environment the Fsck functions open indexes with: a
+// read-only view of fsys, a clock fixed at the epoch, host "fsck", default
+// settings and log as the logger.
+func AuditEnv(fsys vfs.FS, log *Recorder) Env {
+	return Env{FS: ReadOnly(fsys), Clock: epochClock{}, Hostname: "fsck", Log: log, Settings: DefaultSettings()}
+}
+
+type epochClock struct{}
+
+func (epochClock) Now() time.Time      { return time.Unix(0, 0) }
+func (epochClock) Sleep(time.Duration) {}

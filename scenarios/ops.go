@@ -22,7 +22,7 @@ import (
 func fsck(sc Scenario) func(vfs.FS, string) []string {
 	switch sc.Format {
 	case "maildir":
-		return maildir.Fsck
+		return func(fsys vfs.FS, user string) []string { return maildir.FsckSettings(fsys, user, sc.Settings) }
 	case "sdbox":
 		return sdbox.Fsck
 	case "mdbox":

@@ -106,16 +106,3 @@ func FsyncDir(env mailstore.Env, dir string) {
 		env.Logf(mailstore.Critical, "fdatasync_path(%s) failed: %s", dir, mailstore.Strerror(err))
 	}
 }
-
-// AuditEnv is the environment Fsck opens indexes with: a read-only view
-// of fsys, a clock fixed at the epoch, host "fsck", default settings and
-// log as the logger.
-func AuditEnv(fsys vfs.FS, log *mailstore.Recorder) mailstore.Env {
-	return mailstore.Env{FS: mailstore.ReadOnly(fsys), Clock: fixedClock{}, Hostname: "fsck", Log: log,
-		Settings: mailstore.DefaultSettings()}
-}
-
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time      { return time.Unix(0, 0) }
-func (fixedClock) Sleep(time.Duration) {}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -16,8 +18,22 @@ import (
 // name present more than once, keyword letters dovecot-keywords does not
 // name (Dovecot would call them "unknown-N"). Files in new/ that are
 // not listed yet are reported too: the checker decides whether a delivery
-// that was never synced matters. A healthy Maildir returns nil.
+// that was never synced matters. The index is looked for in the Maildir
+// root; FsckSettings takes mail_location's INDEX= into account. A healthy
+// Maildir returns nil.
 func Fsck(fsys vfs.FS, user string) []string {
+	return FsckSettings(fsys, user, mailstore.DefaultSettings())
+}
+
+// FsckSettings is Fsck for a Maildir whose index lives where set puts it.
+// With an index on disk it also reports what the index itself logs when
+// read, and dovecot-uidlist records whose file is gone while the index
+// still lists the message: the next sync expunges such a message without
+// a word. Records the index no longer lists are normal (Dovecot leaves
+// expunged messages' records in the uidlist until it rewrites the file,
+// when a quarter of them are expunged); with INDEX=MEMORY the two cannot
+// be told apart, so none is reported.
+func FsckSettings(fsys vfs.FS, user string, set mailstore.Settings) []string {
 	root := user + "/Maildir"
 	if _, err := fsys.Stat(root); err != nil {
 		return nil
@@ -55,11 +71,40 @@ func Fsck(fsys vfs.FS, user string) []string {
 			}
 		}
 	}
-	// Records without a file are not reported: Dovecot leaves expunged
-	// messages' records in the file until it is rewritten (when a quarter
-	// of them are expunged), so they are normal.
+	if m := fsckIndex(fsys, user, root, set, addf); m != nil {
+		for b, uid := range listed {
+			if _, ok := files[b]; !ok {
+				if _, ok := m.Find(mailstore.UID(uid)); ok {
+					addf("%s/dovecot-uidlist: uid=%d (%s) has no file but the index still lists it", root, uid, b)
+				}
+			}
+		}
+	}
 	slices.Sort(out)
 	return out
+}
+
+// fsckIndex reads the INBOX index read-only, reporting what opening it
+// logs; nil when there is none on disk.
+func fsckIndex(fsys vfs.FS, user, root string, set mailstore.Settings, addf func(string, ...any)) *index.Map {
+	dir, ok := set.IndexRoot(user, root)
+	if !ok {
+		return nil
+	}
+	if _, err := fsys.Stat(dir + "/dovecot.index.log"); err != nil {
+		return nil
+	}
+	var log mailstore.Recorder
+	ix, err := index.Open(mailstore.AuditEnv(fsys, &log), index.Options{Dir: dir, Prefix: "dovecot.index"})
+	for _, e := range log.Entries {
+		addf("index: %s", e)
+	}
+	if err != nil {
+		addf("index unreadable: %v", err)
+		return nil
+	}
+	defer ix.Close()
+	return ix.Map()
 }
 
 // fsckUidlist parses dovecot-uidlist (version 3) and returns base name ->

@@ -76,7 +76,7 @@ func (a *audit) addf(format string, args ...any) {
 
 // open reads the map and every mailbox index through a read-only view.
 func (a *audit) open() (*storage, []*Mailbox) {
-	env := dbox.AuditEnv(a.fsys, &a.log)
+	env := mailstore.AuditEnv(a.fsys, &a.log)
 	env.Settings.NoAltCheck = true
 	env.Settings.AltDir = a.altDir
 	if alt, err := vfs.ReadFile(a.fsys, a.user+"/dbox-alt-root"); err == nil && a.altDir == "" {

@@ -25,7 +25,7 @@ func Fsck(fsys vfs.FS, user string) []string {
 	var log mailstore.Recorder
 	var out []string
 	addf := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	ix, err := index.Open(dbox.AuditEnv(fsys, &log), index.Options{Dir: dir, Prefix: "dovecot.index"})
+	ix, err := index.Open(mailstore.AuditEnv(fsys, &log), index.Options{Dir: dir, Prefix: "dovecot.index"})
 	for _, e := range log.Entries {
 		addf("index: %s", e)
 	}
