@@ -105,6 +105,28 @@ type Settings struct {
 	// created before the current day (>= 24h) or hour boundary are not
 	// appended to.
 	MdboxRotateInterval time.Duration
+	// CachePurgeMinSize is mail_cache_purge_min_size (default 32 KiB; 0
+	// means the default): dovecot.index.cache is purged for deleted
+	// records only once at least this large.
+	CachePurgeMinSize int64
+	// CachePurgeDeletePercentage is mail_cache_purge_delete_percentage
+	// (default 20; 0 means the default): the share of deleted records
+	// that makes the next index sync purge the cache.
+	CachePurgeDeletePercentage int
+}
+
+// Dovecot 2.3.19's defaults for the cache purge settings.
+const (
+	DefaultCachePurgeMinSize          = 32 << 10
+	DefaultCachePurgeDeletePercentage = 20
+)
+
+// CachePurge returns mail_cache_purge_min_size and
+// mail_cache_purge_delete_percentage, defaulted as Dovecot does (a zero
+// keeps the default).
+func (s Settings) CachePurge() (minSize int64, deletePercentage int) {
+	return cmp.Or(s.CachePurgeMinSize, DefaultCachePurgeMinSize),
+		cmp.Or(s.CachePurgeDeletePercentage, DefaultCachePurgeDeletePercentage)
 }
 
 // DefaultMdboxRotateSize is mdbox_rotate_size's default.

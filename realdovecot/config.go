@@ -93,6 +93,12 @@ func (c InstanceConfig) Conf() string {
 	w("dotlock_use_excl = %s", yesNo(s.DotlockUseExcl))
 	w("mailbox_list_index = %s", yesNo(!s.NoMailboxListIndex))
 	w("mailbox_list_index_very_dirty_syncs = %s", yesNo(s.ListIndexVeryDirtySyncs))
+	if s.CachePurgeMinSize > 0 {
+		w("mail_cache_purge_min_size = %d", s.CachePurgeMinSize)
+	}
+	if s.CachePurgeDeletePercentage > 0 {
+		w("mail_cache_purge_delete_percentage = %d", s.CachePurgeDeletePercentage)
+	}
 	if s.MailMaxLockTimeout > 0 {
 		w("mail_max_lock_timeout = %ds", int(s.MailMaxLockTimeout.Seconds()))
 	}

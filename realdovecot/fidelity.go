@@ -290,7 +290,11 @@ func Distribution(vs []check.Verdict) string {
 // default: every catalog scenario the real tier can run, plus variants the
 // catalog lacks (named with scenarios.Scenario.With's suffix): director-less
 // sdbox with nolock and a 30 s attribute cache, the shape the real tier
-// was first calibrated on.
+// was first calibrated on, and director-less sdbox whose cache is purged
+// once 5% of its records are expunged, however small it is
+// (mail_cache_purge_min_size = 1 byte instead of 32 KiB,
+// mail_cache_purge_delete_percentage = 5 instead of 20), so that both
+// tiers replace dovecot.index.cache under the other host's open handles.
 func FidelityScenarios() []scenarios.Scenario {
 	var out []scenarios.Scenario
 	for _, sc := range scenarios.All() {
@@ -307,6 +311,13 @@ func FidelityScenarios() []scenarios.Scenario {
 	}
 	if v, err := base.With("mount", "nolock,actimeo=30"); err == nil && Runnable(v) == nil {
 		out = append(out, v)
+	}
+	if v, err := scenarios.Lookup("sdbox-random"); err == nil {
+		if v, err = v.With("mail_cache_purge_min_size", "1"); err == nil {
+			if v, err = v.With("mail_cache_purge_delete_percentage", "5"); err == nil && Runnable(v) == nil {
+				out = append(out, v)
+			}
+		}
 	}
 	return out
 }

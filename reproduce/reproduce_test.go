@@ -46,7 +46,7 @@ func TestRoundTrip(t *testing.T) {
 		knobs         []Knob
 	}{
 		{"sdbox-random-nolock", "sdbox-uid-file-collision", nil},
-		{"sdbox-random", "dbox-lost-uid", nil},
+		{"sdbox-source-ip-nolock", "dbox-lost-uid", nil},
 		{"maildir-random-skew150", "dotlock-timestamp-skew", nil},
 		{"maildir-unmounted-readonly", "read-only-mount-point", nil},
 		{"sdbox-director-lost-replies", "rename-enoent", nil},

@@ -71,7 +71,7 @@ var Table = []Signature{
 		Pattern: regexp.MustCompile(`\b[rs]?dbox\b.*Unexpectedly lost uid=N`), Formats: []string{"sdbox"},
 		Mechanisms: []string{mechTwoHosts, mechStaleAttr, mechLostReply}, Modelled: true,
 		Knobs:     knobs("routing=random", "event=hiccup", "fault=lost-replies", "mount=nolock"),
-		Scenarios: []string{"sdbox-random", "sdbox-director-hiccup", "sdbox-director-lost-replies", "sdbox-random-nolock"}},
+		Scenarios: []string{"sdbox-source-ip-nolock", "sdbox-random", "sdbox-director-hiccup", "sdbox-director-lost-replies", "sdbox-random-nolock"}},
 	{Name: "sdbox-rebuild", Summary: "sdbox rebuilds a mailbox index after an inconsistency", Consequence: true,
 		Pattern: regexp.MustCompile(`^sdbox \S+: Rebuilding index`), Formats: []string{"sdbox"}, Modelled: true,
 		Mechanisms: []string{mechTwoHosts}, Knobs: knobs("routing=random", "event=hiccup"),

@@ -117,8 +117,9 @@ var catalog = []Scenario{
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: moveUsers()},
 	{Name: "sdbox-random", Format: "sdbox", Expected: check.SelfHealed,
 		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
-		Why: "Both backends allocate UIDs and append to the index log; NLM serialises them, but a backend " +
-			"that saw a message through a stale cache logs \"Unexpectedly lost uid\" and rebuilds.",
+		Why: "Both backends allocate UIDs and append to the index log; NLM serialises them, so no mail is " +
+			"lost, but each backend reads the records the other appends to dovecot.index.cache through its own " +
+			"attribute cache and deletes the cache (\"record points outside file\", \"invalid record size\").",
 		Hosts: 2, Routing: "random", Settings: mailstore.DefaultSettings(), Workload: HotUser()},
 	{Name: "sdbox-random-nolock", Format: "sdbox", Expected: check.Corrupted,
 		ClaimIDs: []string{"no-multi-server", "no-director-warning", "lockd"},
@@ -218,10 +219,10 @@ var catalog = []Scenario{
 		Hosts: 2, Routing: "director", Delivery: "lda-mx", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-director-quota-status", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"no-quota-status"},
 		Why: "quota-status opens the user's mailbox on whichever backend the MTA asks, so a second host reads " +
-			"the index and dovecot.index.cache the user's backend is appending to; now and then it reads a cache " +
-			"record through a stale attribute cache and deletes the cache. Index changes are made under NLM " +
-			"locks, so no mail is damaged; it costs RPCs.",
-		Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: HotUser()},
+			"the index and dovecot.index.cache the user's backend is appending to; rarely (2 of the first 200 " +
+			"seeds) it reads a cache record through a stale attribute cache and deletes the cache. Index " +
+			"changes are made under NLM locks, so no mail is damaged; it costs RPCs.",
+		MinSeeds: 200, Hosts: 2, Routing: "director", QuotaStatus: true, Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-director-crash-user-expire", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"director"},
 		Why: "backend1 crashes and the director keeps its users there until director_user_expire (15 min, the " +
 			"default) runs out: their deliveries and logins are refused meanwhile (temporary failures), and " +
@@ -380,9 +381,12 @@ var catalog = []Scenario{
 		MinSeeds: 60,
 		Hosts:    2, Routing: "source-ip", Mount: "nolock", Settings: recommended(), Workload: HotUser()},
 	{Name: "sdbox-random-noac", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"noac"},
+		Disputed: true,
 		Why: "noac with working locks: no stale attributes, so no index cache errors, at several times the RPCs of " +
-			"sdbox-random. It \"helps a lot\" but two backends still race: a session that listed a message another " +
-			"backend expunged meanwhile logs \"Unexpectedly lost uid\" and rebuilds, rarely.",
+			"sdbox-random. It \"helps a lot\": the model finds no damage at all (100 seeds; real Dovecot: CLEAN " +
+			"3/3). A session that lists a message another backend has just expunged finds its file gone, but " +
+			"refreshes the index before calling it lost, as sdbox_mail_set_expunged does, and the expunge is " +
+			"there.",
 		Hosts: 2, Routing: "random", Mount: "noac", Settings: recommended(), Workload: HotUser()},
 	{Name: "maildir-random", Format: "maildir", Expected: check.SelfHealed, ClaimIDs: []string{"maildir-resistant"},
 		Why: "Maildir delivers under unique names and renames, and changes dovecot-uidlist only under an O_EXCL " +

@@ -278,6 +278,15 @@ var settingSetters = map[string]func(s *mailstore.Settings, v any) error{
 		return nil
 	},
 	"mailbox_list_index_very_dirty_syncs": boolSetting(func(s *mailstore.Settings) *bool { return &s.ListIndexVeryDirtySyncs }),
+	"mail_cache_purge_min_size":           sizeSetting(func(s *mailstore.Settings) *int64 { return &s.CachePurgeMinSize }),
+	"mail_cache_purge_delete_percentage": func(s *mailstore.Settings, v any) error {
+		n, err := sizeOrCount(v, false)
+		if err != nil || n > 100 {
+			return fmt.Errorf("want a percentage 0..100, got %v", v)
+		}
+		s.CachePurgeDeletePercentage = int(n)
+		return nil
+	},
 }
 
 func parseSettings(m map[string]any, at func(string) string) (mailstore.Settings, error) {
@@ -332,6 +341,44 @@ func stringSetting(field func(*mailstore.Settings) *string) func(*mailstore.Sett
 		*field(s) = str
 		return nil
 	}
+}
+
+// sizeSetting parses a Dovecot size: a number of bytes with an optional
+// unit (b, k, M, G; "kB" too), as "32k" or "1 M".
+func sizeSetting(field func(*mailstore.Settings) *int64) func(*mailstore.Settings, any) error {
+	return func(s *mailstore.Settings, v any) error {
+		n, err := sizeOrCount(v, true)
+		if err != nil {
+			return err
+		}
+		*field(s) = n
+		return nil
+	}
+}
+
+// sizeOrCount reads a non-negative TOML integer or a string holding one,
+// with a size unit when units is set.
+func sizeOrCount(v any, units bool) (int64, error) {
+	var str string
+	switch v := v.(type) {
+	case int64:
+		str = strconv.FormatInt(v, 10)
+	case string:
+		str = strings.TrimSpace(v)
+	default:
+		return 0, fmt.Errorf("want a number, got %v", v)
+	}
+	digits := strings.TrimRight(str, "bBkKmMgG ")
+	unit := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(str[len(digits):]), "B"))
+	shift, ok := map[string]uint{"": 0, "b": 0, "k": 10, "m": 20, "g": 30}[unit]
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 || !ok || (!units && str != digits) || n > 1<<(62-shift) {
+		if units {
+			return 0, fmt.Errorf("want a size like 32k, got %v", v)
+		}
+		return 0, fmt.Errorf("want a number, got %v", v)
+	}
+	return n << shift, nil
 }
 
 func durationSetting(field func(*mailstore.Settings) *time.Duration) func(*mailstore.Settings, any) error {

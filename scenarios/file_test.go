@@ -51,10 +51,37 @@ colour = "blue"`, `s.toml:5: unknown key "colour"`},
 		{`routing = "random"`, `routing = "dns"`, `routing "dns"`},
 		{`hosts = 2`, `hosts = "two"`, `s.toml:4:`},
 		{`users = 1`, `users = 0`, `s.toml:11: workload needs users >= 1`},
+		{`mail_fsync = "never"`, `mail_cache_purge_min_size = "32 parsecs"`, `s.toml:8: setting mail_cache_purge_min_size: want a size like 32k`},
+		{`mail_fsync = "never"`, `mail_cache_purge_min_size = -1`, `s.toml:8: setting mail_cache_purge_min_size: want a size like 32k`},
+		{`mail_fsync = "never"`, `mail_cache_purge_delete_percentage = 120`, `s.toml:8: setting mail_cache_purge_delete_percentage: want a percentage 0..100`},
+		{`mail_fsync = "never"`, `mail_cache_purge_delete_percentage = "20k"`, `s.toml:8: setting mail_cache_purge_delete_percentage: want a percentage 0..100`},
 	} {
 		_, err := scenarios.Parse("s.toml", []byte(strings.Replace(good, tc.from, tc.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s -> %s: error %v, want it to contain %q", tc.from, tc.to, err, tc.want)
+		}
+	}
+}
+
+// Dovecot sizes take a unit; the cache purge settings keep it through
+// Marshal and Parse.
+func TestCachePurgeSettings(t *testing.T) {
+	for in, want := range map[string]int64{`1`: 1, `"32k"`: 32 << 10, `"2 M"`: 2 << 20, `"64kB"`: 64 << 10, `"100b"`: 100} {
+		sc, err := scenarios.Parse("s.toml", []byte(strings.Replace(good, `mail_fsync = "never"`,
+			"mail_cache_purge_min_size = "+in+"\nmail_cache_purge_delete_percentage = 30", 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if sc.Settings.CachePurgeMinSize != want || sc.Settings.CachePurgeDeletePercentage != 30 {
+			t.Errorf("%s: min size %d, percentage %d; want %d, 30", in, sc.Settings.CachePurgeMinSize, sc.Settings.CachePurgeDeletePercentage, want)
+		}
+		data, err := scenarios.Marshal(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := scenarios.Parse("back.toml", data)
+		if err != nil || back.Settings != sc.Settings {
+			t.Errorf("%s: round trip %v, %+v", in, err, back.Settings)
 		}
 	}
 }

@@ -77,5 +77,7 @@ func settingsMap(s mailstore.Settings) map[string]any {
 		"volatile_dir":                        s.VolatileDir,
 		"mailbox_list_index":                  yes[!s.NoMailboxListIndex],
 		"mailbox_list_index_very_dirty_syncs": yes[s.ListIndexVeryDirtySyncs],
+		"mail_cache_purge_min_size":           s.CachePurgeMinSize,
+		"mail_cache_purge_delete_percentage":  int64(s.CachePurgeDeletePercentage),
 	}
 }

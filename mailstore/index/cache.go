@@ -121,7 +121,13 @@ type Cache struct {
 	ix   *Index
 	path string
 	f    vfs.File
+	ino  uint64 // f's inode
 	hdr  cacheHeader
+	// missingAt is the reset_id at which Lookup last found no usable
+	// file, plus one (0: not tried): as Dovecot marks the cache opened
+	// once tried, lookups do not try again until the index names another
+	// file.
+	missingAt uint32
 }
 
 // Cache returns the index's cache handle.
@@ -165,6 +171,9 @@ func (c *Cache) open() bool {
 		return false
 	}
 	c.f, c.hdr = f, hdr
+	if fi, err := f.Stat(); err == nil {
+		c.ino = vfs.StatOf(fi).Ino
+	}
 	return true
 }
 
@@ -203,7 +212,11 @@ func offsetOf(m *Map, uid mailstore.UID) uint32 {
 func (c *Cache) Lookup(uid mailstore.UID) (string, bool) {
 	m := c.ix.m
 	off := offsetOf(m, uid)
-	if off == 0 || !c.open() {
+	if off == 0 || (c.f == nil && c.missingAt == resetID(m)+1) {
+		return "", false
+	}
+	if !c.open() {
+		c.missingAt = resetID(m) + 1
 		return "", false
 	}
 	if c.hdr.fileSeq != resetID(m) {
@@ -215,38 +228,61 @@ func (c *Cache) Lookup(uid mailstore.UID) (string, bool) {
 	}
 	value, err := c.readRecord(off)
 	if err != nil {
-		c.corrupted("%v", err)
+		c.readFailed(err)
 		return "", false
 	}
 	return value, true
 }
 
+// readFailed reacts to a record that could not be read: a file error
+// makes the cache unusable until reopened, silently for ESTALE (the file
+// was purged or deleted by another host: the caller does without), and
+// anything else is corruption, which deletes the file.
+func (c *Cache) readFailed(err error) {
+	var ce corruptRecord
+	if errors.As(err, &ce) {
+		c.corrupted("%s", ce)
+		return
+	}
+	if !errors.Is(err, vfs.ErrStale) {
+		c.ix.errorf("read() failed with file %s: %s", c.path, mailstore.Strerror(err))
+	}
+	c.close()
+}
+
+// corruptRecord is a cache record whose bytes make no sense.
+type corruptRecord string
+
+func (e corruptRecord) Error() string { return string(e) }
+
 // readRecord is mail_cache_get_record plus the field walk.
 func (c *Cache) readRecord(off uint32) (string, error) {
 	if off%4 != 0 {
-		return "", errors.New("invalid record offset")
+		return "", corruptRecord("invalid record offset")
 	}
 	head := make([]byte, cacheRecHdrSize)
-	if n, _ := c.f.ReadAt(head, int64(off)); n < len(head) {
-		return "", errors.New("record points outside file")
+	if n, err := c.f.ReadAt(head, int64(off)); n < len(head) && err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	} else if n < len(head) {
+		return "", corruptRecord("record points outside file")
 	}
 	size := binary.LittleEndian.Uint32(head[4:])
 	if size < cacheRecHdrSize+8 || size > 1<<20 {
-		return "", errors.New("invalid record size")
+		return "", corruptRecord("invalid record size")
 	}
 	rec := make([]byte, size)
 	if n, err := c.f.ReadAt(rec, int64(off)); n < len(rec) && (err == nil || errors.Is(err, io.EOF)) {
-		return "", errors.New("record points outside file")
+		return "", corruptRecord("record points outside file")
 	} else if n < len(rec) {
 		return "", err
 	}
 	le := binary.LittleEndian
 	if field := le.Uint32(rec[8:]); field != 0 {
-		return "", fmt.Errorf("field index too large (%d >= 1)", field)
+		return "", corruptRecord(fmt.Sprintf("field index too large (%d >= 1)", field))
 	}
 	dlen := le.Uint32(rec[12:])
 	if 16+uint64(dlen) > uint64(size) || dlen == 0 {
-		return "", errors.New("record has invalid size")
+		return "", corruptRecord("record has invalid size")
 	}
 	return string(rec[16 : 16+dlen-1]), nil
 }
@@ -329,8 +365,7 @@ func (c *Cache) Store(values map[mailstore.UID]string) error {
 		return nil
 	}
 	c.hdr.records += uint32(len(uids))
-	_, _ = c.f.WriteAt(binary.LittleEndian.AppendUint32(nil, c.hdr.records), 16)
-	if err := c.ix.fsyncFile(c.f, c.path, false); err != nil {
+	if err := c.writeCounts(); err != nil {
 		s.Rollback()
 		return nil
 	}
@@ -350,10 +385,8 @@ func (c *Cache) Store(values map[mailstore.UID]string) error {
 	return s.Commit(m.Diff(s.Map()))
 }
 
-// lockOrCreate opens (creating when missing) and locks the cache file
-// (mail_cache_lock), and checks under the lock that the file_seq of a
-// file it did not create is the one the index names; m is the locked
-// index map.
+// lockOrCreate opens (creating when missing) and locks the cache file;
+// m is the locked index map.
 func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
 	created := false
 	if !c.open() {
@@ -362,38 +395,36 @@ func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
 		}
 		created = c.hdr.fileSeq != resetID(m)
 	}
-	if c.ix.env.Settings.LockMethod == mailstore.LockDotlock {
-		set := c.ix.logDotlockSettings(".lock")
-		set.Timeout = c.ix.env.Settings.LockTimeout(cacheLockTimeout)
-		l, err := dotlock.Create(c.ix.env, c.path, set, 0)
-		if err != nil {
+	return c.lock(m, created)
+}
+
+// lock locks the open cache file (mail_cache_lock): lock the file, and
+// when its path names another file by now (purged or recreated by someone
+// else, as this host's stat sees it), reopen and lock that one instead;
+// then check under the lock that the file_seq of a file it did not just
+// create is the one the index map m names.
+func (c *Cache) lock(m *Map, created bool) (unlock func(), ok bool) {
+	for {
+		if unlock, ok = c.lockFile(); !ok {
 			return nil, false
 		}
-		unlock = func() { _ = l.Release() }
-	} else {
-		deadline := c.ix.env.Clock.Now().Add(c.ix.env.Settings.LockTimeout(cacheLockTimeout))
-		for {
-			err := vfs.Lock(c.f, vfs.WriteLock, false)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, vfs.ErrWouldBlock) {
-				// e.g. ESTALE: another host deleted the cache under us
-				c.ix.errorf("%s", c.ix.lockFailure(c.path, err))
-				c.close()
-				return nil, false
-			}
-			if !c.ix.env.Clock.Now().Before(deadline) {
-				return nil, false
-			}
-			c.ix.env.Clock.Sleep(lockPoll)
+		if !c.needReopen() {
+			break
 		}
-		f := c.f
-		unlock = func() { _ = vfs.Lock(f, vfs.Unlock, false) }
+		unlock()
+		c.close()
+		if !c.open() {
+			return nil, false
+		}
 	}
 	// the lock flushed this host's cached attributes: re-read the header
 	buf := make([]byte, cacheHdrSize)
-	n, _ := c.f.ReadAt(buf, 0)
+	n, err := c.f.ReadAt(buf, 0)
+	if n < len(buf) && err != nil && !errors.Is(err, io.EOF) {
+		unlock()
+		c.readFailed(err)
+		return nil, false
+	}
 	hdr, err := parseCacheHeader(buf[:n])
 	if err != nil {
 		unlock()
@@ -407,6 +438,71 @@ func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
 		return nil, false
 	}
 	return unlock, true
+}
+
+// lockFile is mail_cache_lock_file: the cache's own dotlock with
+// lock_method=dotlock, else a write lock on the open file, given up after
+// 10 s.
+func (c *Cache) lockFile() (unlock func(), ok bool) {
+	if c.ix.env.Settings.LockMethod == mailstore.LockDotlock {
+		set := c.ix.logDotlockSettings(".lock")
+		set.Timeout = c.ix.env.Settings.LockTimeout(cacheLockTimeout)
+		l, err := dotlock.Create(c.ix.env, c.path, set, 0)
+		if err != nil {
+			return nil, false
+		}
+		return func() { _ = l.Release() }, true
+	}
+	deadline := c.ix.env.Clock.Now().Add(c.ix.env.Settings.LockTimeout(cacheLockTimeout))
+	for {
+		err := vfs.Lock(c.f, vfs.WriteLock, false)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, vfs.ErrWouldBlock) {
+			// e.g. ESTALE: another host deleted the cache under us
+			c.ix.errorf("%s", c.ix.lockFailure(c.path, err))
+			c.close()
+			return nil, false
+		}
+		if !c.ix.env.Clock.Now().Before(deadline) {
+			return nil, false
+		}
+		c.ix.env.Clock.Sleep(lockPoll)
+	}
+	f := c.f
+	return func() { _ = vfs.Lock(f, vfs.Unlock, false) }, true
+}
+
+// needReopen is mail_cache_need_reopen: the cache path, as this host's
+// stat sees it, names another file than the open one. With
+// mail_nfs_index the path is revalidated first (Dovecot flushes the
+// parent directory's handle cache, which vfs cannot express; open+close
+// is the nearest call) and an fstat failing with ESTALE counts too.
+func (c *Cache) needReopen() bool {
+	if c.f == nil {
+		return true
+	}
+	nfs := c.ix.env.Settings.MailNFSIndex
+	if nfs {
+		c.ix.flushAttrCache(c.path)
+	}
+	fi, err := c.ix.env.FS.Stat(c.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.ix.errorf("stat() failed with file %s: %s", c.path, mailstore.Strerror(err))
+		}
+		return true
+	}
+	if vfs.StatOf(fi).Ino != c.ino {
+		return true
+	}
+	if nfs {
+		if _, err := c.f.Stat(); errors.Is(err, vfs.ErrStale) {
+			return true
+		}
+	}
+	return false
 }
 
 // create writes a new cache file under the "dovecot.index.cache.lock"

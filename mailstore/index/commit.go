@@ -56,13 +56,18 @@ func (s *Sync) Commit(c Changes) error {
 	s.done = true
 	ix := s.ix
 	defer func() { ix.unlockLog(ix.head) }() // the head may have been replaced (rotation, reset) and its lock moved to it
+	var cached uint32
 	if !s.request {
 		c.External = true
+		cached = ix.cachedExpunges(&c)
 	}
 	if !c.Empty() {
 		if err := ix.appendTx(&c, !s.request); err != nil {
 			return fmt.Errorf("index: commit %s: %w", ix.path, err)
 		}
+	}
+	if cached > 0 {
+		ix.Cache().expunged(cached)
 	}
 	if ix.wantRotate() {
 		if err := ix.rotate(); err != nil {

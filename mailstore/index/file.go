@@ -121,29 +121,7 @@ func (ix *Index) writeIndex() error {
 	m := ix.m.Clone()
 	m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = ix.logSeq, uint32(ix.logOffset)
 	m.Hdr.LogFileTailOffset = uint32(ix.logOffset)
-	tmp := ix.path + ".tmp"
-	_ = ix.env.FS.Remove(tmp)
-	f, err := ix.env.FS.OpenFile(tmp, vfs.O_WRONLY|vfs.O_CREATE|vfs.O_EXCL, 0o600)
-	if err != nil {
-		ix.errorf("open(%s) failed: %s", tmp, mailstore.Strerror(err))
-		return err
-	}
-	_, err = f.Write(m.Marshal())
-	if err != nil {
-		ix.errorf("write(%s) failed: %s", tmp, mailstore.Strerror(err))
-	} else {
-		err = ix.fsyncFile(f, tmp, ix.env.Settings.MailFsync != mailstore.FsyncNever)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		if err = ix.env.FS.Rename(tmp, ix.path); err != nil {
-			ix.errorf("rename(%s, %s) failed: %s", tmp, ix.path, mailstore.Strerror(err))
-		}
-	}
-	if err != nil {
-		_ = ix.env.FS.Remove(tmp)
+	if err := ix.replaceFile(ix.path, m.Marshal(), ix.env.Settings.MailFsync != mailstore.FsyncNever); err != nil {
 		return err
 	}
 	if fi, err := ix.env.FS.Stat(ix.path); err == nil {
@@ -151,6 +129,37 @@ func (ix *Index) writeIndex() error {
 	}
 	ix.readSince, ix.recreate = 0, false
 	return nil
+}
+
+// replaceFile writes data to path.tmp (a stale one is removed first, as
+// mail_index_create_tmp_file does), fdatasyncs it when fsync is set, and
+// renames it over path.
+func (ix *Index) replaceFile(path string, data []byte, fsync bool) error {
+	tmp := path + ".tmp"
+	_ = ix.env.FS.Remove(tmp)
+	f, err := ix.env.FS.OpenFile(tmp, vfs.O_WRONLY|vfs.O_CREATE|vfs.O_EXCL, 0o600)
+	if err != nil {
+		ix.errorf("open(%s) failed: %s", tmp, mailstore.Strerror(err))
+		return err
+	}
+	_, err = f.Write(data)
+	if err != nil {
+		ix.errorf("write(%s) failed: %s", tmp, mailstore.Strerror(err))
+	} else {
+		err = ix.fsyncFile(f, tmp, fsync)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		if err = ix.env.FS.Rename(tmp, path); err != nil {
+			ix.errorf("rename(%s, %s) failed: %s", tmp, path, mailstore.Strerror(err))
+		}
+	}
+	if err != nil {
+		_ = ix.env.FS.Remove(tmp)
+	}
+	return err
 }
 
 // reopenIfChanged reloads dovecot.index when another process replaced it

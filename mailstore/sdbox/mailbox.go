@@ -94,22 +94,41 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 	}
 	var out []mailstore.Mail
+	var missing []mailstore.UID
 	m := mb.index.Map()
 	kw := m.KeywordsByRecord()
 	for i, r := range m.Recs {
 		uid := uint32(r.UID)
 		info, err := mb.read(uid)
 		if errors.Is(err, errLost) {
+			missing = append(missing, r.UID)
 			continue
 		}
 		out = append(out, mailstore.Mail{UID: r.UID, Flags: index.FromMail(r.Flags),
 			Keywords:  kw[i],
 			MessageID: info.ID, Size: info.Size, Key: fmt.Sprintf("u.%d", uid)})
 	}
+	mb.lost(missing...)
 	if !mb.memIndex {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
 	return out, nil
+}
+
+// lost reacts to u.* files that were missing when read, as
+// sdbox_mail_set_expunged does: the index is refreshed, and a message it
+// still lists was lost (logged, the mailbox marked corrupted); one it no
+// longer lists was expunged meanwhile by another session.
+func (mb *Mailbox) lost(uids ...mailstore.UID) {
+	if len(uids) == 0 || mb.index.Refresh() != nil {
+		return
+	}
+	for _, uid := range uids {
+		if _, ok := mb.index.Map().Find(uid); ok {
+			mb.critical("dbox %s: Unexpectedly lost uid=%d", mb.dir, uid)
+			mb.corrupted = true
+		}
+	}
 }
 
 // ForceResync is `doveadm force-resync`: rebuild the index from the
@@ -131,12 +150,7 @@ func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
 	}
 	data, err := vfs.ReadFile(mb.env.FS, mb.path(uint32(uid)))
 	if errors.Is(err, fs.ErrNotExist) {
-		if rerr := mb.index.Refresh(); rerr == nil {
-			if _, ok := mb.index.Map().Find(uid); ok {
-				mb.critical("dbox %s: Unexpectedly lost uid=%d", mb.dir, uid)
-				mb.corrupted = true
-			}
-		}
+		mb.lost(uid)
 		return nil, mailstore.ErrExpunged
 	}
 	if err != nil {
@@ -150,8 +164,8 @@ func (mb *Mailbox) Body(uid mailstore.UID) ([]byte, error) {
 	return body, nil
 }
 
-// read returns what u.<uid> says; a missing file marks the mailbox
-// corrupted as sdbox_mail_open does.
+// read returns what u.<uid> says; errLost when the file is missing (the
+// caller passes it to lost).
 func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 	if info, ok := mb.info[uid]; ok {
 		return info, nil
@@ -159,8 +173,6 @@ func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 	path := mb.path(uid)
 	data, err := vfs.ReadFile(mb.env.FS, path)
 	if errors.Is(err, fs.ErrNotExist) {
-		mb.critical("dbox %s: Unexpectedly lost uid=%d", mb.dir, uid)
-		mb.corrupted = true
 		return dbox.MailInfo{}, errLost
 	}
 	if err != nil {
