@@ -50,7 +50,7 @@ func newRunCmd() *cobra.Command {
 				}
 				source += " --set " + kv
 			}
-			opts := scenarios.Options{Seed: seed, Keep: keep, Source: source}
+			opts := scenarios.Options{Seed: seed, Keep: keep, Source: source, TraceLimit: max(trace, 200)}
 			if opsArg != "" {
 				data, err := os.ReadFile(opsArg)
 				if err != nil {
