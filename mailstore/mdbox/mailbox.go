@@ -167,10 +167,14 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		}
 	}
 	var out []mailstore.Mail
+	var missing []mailstore.UID
 	m := mb.index.Map()
 	kw := m.KeywordsByRecord()
 	for i, r := range m.Recs {
-		info, rec, ok := mb.read(r.UID)
+		info, rec, ok, lost := mb.read(r.UID)
+		if lost {
+			missing = append(missing, r.UID)
+		}
 		if !ok {
 			continue
 		}
@@ -178,6 +182,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 			Keywords: kw[i], MessageID: info.ID,
 			Size: info.Size, Key: "m." + strconv.Itoa(int(rec.fileID)) + ":" + strconv.Itoa(int(rec.offset))})
 	}
+	mb.setExpunged(missing...)
 	if !mb.memIndex {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
@@ -196,46 +201,57 @@ func (mb *Mailbox) ForceResync() error {
 	return nil
 }
 
-// read returns what uid's message says, through the map; a lost map_uid
-// or broken data marks the storage corrupted. A file that has gone since
-// the map was read was moved by a purge or altmove: the map is refreshed
-// and the lookup retried, and only the same file missing twice is a loss
-// (mdbox_mail_open).
-func (mb *Mailbox) read(uid mailstore.UID) (dbox.MailInfo, mapRec, bool) {
+// read returns what uid's message says, through the map. A file that has
+// gone since the map was read was moved by a purge or altmove: the map is
+// refreshed and the lookup retried (mdbox_mail_open). lost is set when the
+// map no longer has the map_uid or the same file is missing twice: the
+// caller passes such messages to setExpunged.
+func (mb *Mailbox) read(uid mailstore.UID) (info dbox.MailInfo, rec mapRec, ok, lost bool) {
 	mu := mb.mapUID(uid)
 	if mu == 0 {
 		mb.critical("mdbox: map uid lost for uid %d", uid)
 		mb.corrupted = true
-		return dbox.MailInfo{}, mapRec{}, false
+		return dbox.MailInfo{}, mapRec{}, false, false
 	}
 	var prevFile uint32
 	for {
 		rec, ok := mb.st.lookup(mu)
 		if !ok {
-			if !mb.st.corrupted {
-				mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mu)
-			}
-			return dbox.MailInfo{}, rec, false
+			return dbox.MailInfo{}, rec, false, true
 		}
 		if info, ok := mb.cache[rec]; ok {
-			return info, rec, true
+			return info, rec, true, false
 		}
 		info, err := mb.st.readMessage(rec)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && rec.fileID != prevFile:
 			prevFile = rec.fileID
 			if err := mb.st.refresh(); err != nil {
-				return dbox.MailInfo{}, rec, false
+				return dbox.MailInfo{}, rec, false, false
 			}
 			continue
 		case errors.Is(err, fs.ErrNotExist):
-			mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mu)
-			return dbox.MailInfo{}, rec, false
+			return dbox.MailInfo{}, rec, false, true
 		case err != nil:
-			return dbox.MailInfo{}, rec, false
+			return dbox.MailInfo{}, rec, false, false
 		}
 		mb.cache[rec] = info
-		return info, rec, true
+		return info, rec, true, false
+	}
+}
+
+// setExpunged is dbox_mail_set_expunged for messages read could not find:
+// the mailbox index is refreshed, and a message it still lists was lost
+// from the map ("Unexpectedly lost", the storage marked corrupted); one it
+// no longer lists was expunged meanwhile by another session.
+func (mb *Mailbox) setExpunged(uids ...mailstore.UID) {
+	if len(uids) == 0 || mb.index.Refresh() != nil {
+		return
+	}
+	for _, uid := range uids {
+		if _, ok := mb.index.Map().Find(uid); ok && !mb.st.corrupted {
+			mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mb.mapUID(uid))
+		}
 	}
 }
 
