@@ -128,6 +128,8 @@ type Cache struct {
 	// once tried, lookups do not try again until the index names another
 	// file.
 	missingAt uint32
+	// lastLockFailed makes the next lock attempt a single try.
+	lastLockFailed bool
 }
 
 // Cache returns the index's cache handle.
@@ -442,18 +444,32 @@ func (c *Cache) lock(m *Map, created bool) (unlock func(), ok bool) {
 
 // lockFile is mail_cache_lock_file: the cache's own dotlock with
 // lock_method=dotlock, else a write lock on the open file, given up after
-// 10 s.
+// 10 s. After a failed attempt the next one tries once without waiting
+// (last_lock_failed), and logs its failure as F_SETLK.
 func (c *Cache) lockFile() (unlock func(), ok bool) {
-	if c.ix.env.Settings.LockMethod == mailstore.LockDotlock {
+	nonblock := c.lastLockFailed
+	unlock, ok = c.lockFileOnce(nonblock)
+	c.lastLockFailed = !ok
+	return unlock, ok
+}
+
+func (c *Cache) lockFileOnce(nonblock bool) (unlock func(), ok bool) {
+	env := c.ix.env
+	timeout := env.Settings.LockTimeout(cacheLockTimeout)
+	if env.Settings.LockMethod == mailstore.LockDotlock {
 		set := c.ix.logDotlockSettings(".lock")
-		set.Timeout = c.ix.env.Settings.LockTimeout(cacheLockTimeout)
-		l, err := dotlock.Create(c.ix.env, c.path, set, 0)
+		set.Timeout = timeout
+		var flags dotlock.Flags
+		if nonblock {
+			flags = dotlock.NonBlock
+		}
+		l, err := dotlock.Create(env, c.path, set, flags)
 		if err != nil {
 			return nil, false
 		}
 		return func() { _ = l.Release() }, true
 	}
-	deadline := c.ix.env.Clock.Now().Add(c.ix.env.Settings.LockTimeout(cacheLockTimeout))
+	deadline := env.Clock.Now().Add(timeout)
 	for {
 		err := vfs.Lock(c.f, vfs.WriteLock, false)
 		if err == nil {
@@ -461,14 +477,14 @@ func (c *Cache) lockFile() (unlock func(), ok bool) {
 		}
 		if !errors.Is(err, vfs.ErrWouldBlock) {
 			// e.g. ESTALE: another host deleted the cache under us
-			c.ix.errorf("%s", c.ix.lockFailure(c.path, err))
+			c.ix.errorf("%s", c.ix.lockFailure(c.path, err, !nonblock))
 			c.close()
 			return nil, false
 		}
-		if !c.ix.env.Clock.Now().Before(deadline) {
+		if nonblock || !env.Clock.Now().Before(deadline) {
 			return nil, false
 		}
-		c.ix.env.Clock.Sleep(lockPoll)
+		env.Clock.Sleep(lockPoll)
 	}
 	f := c.f
 	return func() { _ = vfs.Lock(f, vfs.Unlock, false) }, true

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
@@ -208,4 +209,52 @@ func TestCachePurgeAfterExpunges(t *testing.T) {
 		}
 		noLog(t, log)
 	}
+}
+
+// A cache lock not granted within 10 s skips caching; the next attempt
+// tries once without waiting (mail_cache_lock_file's last_lock_failed),
+// and one that succeeds makes waiting normal again.
+func TestCacheLockAfterAFailureTriesOnce(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 4)
+	if err := a.CacheDelivered(1, "<m1>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CacheMessageIDs(mailsOf(a.Map())[:1]); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := w.fs.OpenFile("u/Maildir/dovecot.index.cache", vfs.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vfs.Lock(holder, vfs.WriteLock, false); err != nil {
+		t.Fatal(err)
+	}
+	cacheOne := func(uid mailstore.UID) time.Duration {
+		t.Helper()
+		start := w.t
+		if err := a.CacheMessageIDs(mailsOf(a.Map())[uid-1 : uid]); err != nil {
+			t.Fatal(err)
+		}
+		return w.t.Sub(start)
+	}
+	if waited := cacheOne(2); waited < 10*time.Second {
+		t.Errorf("first attempt against a held lock waited %v, want 10 s", waited)
+	}
+	if waited := cacheOne(3); waited != 0 {
+		t.Errorf("attempt after a failure waited %v, want a single try", waited)
+	}
+	_ = vfs.Lock(holder, vfs.Unlock, false)
+	if waited := cacheOne(3); waited != 0 {
+		t.Errorf("free lock: waited %v", waited)
+	}
+	if _, ok := a.Cache().Lookup(3); !ok {
+		t.Error("uid 3 not cached once the lock was free")
+	}
+	if _, ok := a.Cache().Lookup(2); ok {
+		t.Error("uid 2 cached although its lock timed out")
+	}
+	noLog(t, log)
 }

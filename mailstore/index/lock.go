@@ -49,7 +49,7 @@ func (ix *Index) lockLog(lf *logFile) error {
 			return nil
 		}
 		if !errors.Is(err, vfs.ErrWouldBlock) {
-			ix.errorf("%s", ix.lockFailure(lf.path, err))
+			ix.errorf("%s", ix.lockFailure(lf.path, err, true))
 			return fmt.Errorf("index: lock %s: %w", lf.path, err)
 		}
 		if !ix.env.Clock.Now().Before(deadline) {
@@ -61,11 +61,15 @@ func (ix *Index) lockLog(lf *logFile) error {
 	}
 }
 
-func (ix *Index) lockFailure(path string, err error) string {
+func (ix *Index) lockFailure(path string, err error, wait bool) string {
 	if ix.env.Settings.LockMethod == mailstore.LockFlock {
 		return fmt.Sprintf("flock(%s, write-lock) failed: %s", path, mailstore.Strerror(err))
 	}
-	return fmt.Sprintf("fcntl(%s, write-lock, F_SETLKW) locking failed: %s", path, mailstore.Strerror(err))
+	cmd := "F_SETLK"
+	if wait {
+		cmd = "F_SETLKW"
+	}
+	return fmt.Sprintf("fcntl(%s, write-lock, %s) locking failed: %s", path, cmd, mailstore.Strerror(err))
 }
 
 func (ix *Index) unlockLog(lf *logFile) {
@@ -79,7 +83,7 @@ func (ix *Index) unlockLog(lf *logFile) {
 		return
 	}
 	if err := vfs.Lock(lf.f, vfs.Unlock, false); err != nil {
-		ix.errorf("%s", ix.lockFailure(lf.path, err))
+		ix.errorf("%s", ix.lockFailure(lf.path, err, true))
 	}
 }
 
