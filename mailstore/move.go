@@ -6,8 +6,13 @@ import (
 )
 
 // ErrCopyElsewhere: a Mailbox's own copy does not reach the destination
-// (another storage); Move then copies the message's text.
+// (another storage, or a hard link the file system refuses); Move then
+// copies the message's text.
 var ErrCopyElsewhere = errors.New("copy to another storage")
+
+// ErrCopyUnflagged: a Mailbox's own copy was saved, but setting its flags
+// and keywords failed.
+var ErrCopyUnflagged = errors.New("copied without its flags")
 
 // Moved is how far a Move got: Copied when the copy was saved in dst (as
 // UID there, 0 when none was assigned yet), Flagged when it also carries
@@ -24,10 +29,8 @@ type Moved struct {
 // from src.
 //
 // A Mailbox that copies within its storage does so (mdbox: one more
-// reference to the same map record). Otherwise the message text is read
-// and saved again: Dovecot hard-links Maildir and sdbox files
-// (maildir_copy_with_hardlinks, nfs_safe_link), so the NFS calls differ
-// while what clients see does not.
+// reference to the same map record; Maildir and sdbox: a hard link).
+// Otherwise the message text is read and saved again.
 func Move(src, dst Mailbox, m Mail) (Moved, error) {
 	var mv Moved
 	if c, ok := src.(copier); ok {
@@ -36,7 +39,7 @@ func Move(src, dst Mailbox, m Mail) (Moved, error) {
 		case err == nil:
 			mv = Moved{UID: uid, Copied: true, Flagged: true}
 		case uid != 0: // saved in dst, then failed
-			return Moved{UID: uid, Copied: true, Flagged: true}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
+			return Moved{UID: uid, Copied: true, Flagged: !errors.Is(err, ErrCopyUnflagged)}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
 		case !errors.Is(err, ErrCopyElsewhere):
 			return Moved{}, fmt.Errorf("move uid %d: copy: %w", m.UID, err)
 		}

@@ -55,7 +55,7 @@ func (c *creator) tryCreateLink(now int64) (bool, error) {
 			c.env.Logf(mailstore.Error, "utime(%s) failed: %s", c.tempPath, mailstore.Strerror(err))
 		}
 	}
-	err := c.safeLink(c.tempPath, c.lockPath)
+	err := mailstore.SafeLink(c.env.FS, c.tempPath, c.lockPath, true)
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		return false, nil
@@ -80,23 +80,6 @@ func (c *creator) fallBackToExcl(linkErr error) (bool, error) {
 	c.cleanup()
 	c.set.UseExcl = true
 	return c.tryCreateExcl()
-}
-
-// safeLink is nfs_safe_link(old, new, links1=TRUE): an EEXIST whose link
-// count nevertheless grew was a lost reply of a LINK that succeeded.
-func (c *creator) safeLink(oldname, newname string) error {
-	err := vfs.Link(c.env.FS, oldname, newname)
-	if err == nil || !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	fi, serr := c.env.FS.Stat(oldname)
-	if serr != nil {
-		return serr
-	}
-	if vfs.StatOf(fi).Nlink == 1 {
-		return err
-	}
-	return nil
 }
 
 // makeTemp is safe_mkstemp on TempPrefix with our PID written into it.

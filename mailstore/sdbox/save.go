@@ -23,18 +23,24 @@ func (mb *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sdbox: deliver: %w", err)
 	}
-	uid, err := mb.commitSave(tmp)
+	uid, err := mb.commitSave(tmp, 0, nil)
 	if err != nil {
 		_ = mb.env.FS.Remove(tmp)
 		return 0, fmt.Errorf("sdbox: deliver: %w", err)
 	}
+	mb.saved(uid, msg.ID)
+	return mailstore.UID(uid), nil
+}
+
+// saved finishes a save committed as uid: the directory is fdatasync'd
+// (unless mail_fsync=never) and the Message-ID cached.
+func (mb *Mailbox) saved(uid uint32, messageID string) {
 	if mb.env.Settings.MailFsync != mailstore.FsyncNever {
 		dbox.FsyncDir(mb.env, mb.dir)
 	}
 	if !mb.memIndex {
-		_ = mb.index.CacheDelivered(mailstore.UID(uid), msg.ID)
+		_ = mb.index.CacheDelivered(mailstore.UID(uid), messageID)
 	}
-	return mailstore.UID(uid), nil
 }
 
 // writeTemp creates ".temp.<sec>.P<pid>Q<n>M<usec>.<host>" (O_TRUNC, not
@@ -64,8 +70,9 @@ func (mb *Mailbox) writeTemp(body []byte) (string, error) {
 	return path, nil
 }
 
-// commitSave assigns the UID under the index sync lock.
-func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
+// commitSave assigns the UID under the index sync lock, renames tmp to
+// u.<uid> and commits the record with flags and keywords.
+func (mb *Mailbox) commitSave(tmp string, flags mailstore.Flags, keywords []string) (uint32, error) {
 	s, err := mb.index.Begin()
 	if err != nil {
 		return 0, err
@@ -88,6 +95,12 @@ func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
 		}
 	}
 	uid := m.Hdr.NextUID
+	m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid), Flags: index.ToMail(flags)})
+	m.Hdr.NextUID = uid + 1
+	if err := m.SetRecordKeywords(len(m.Recs)-1, keywords); err != nil {
+		s.Rollback()
+		return 0, err
+	}
 	path := mb.path(uid)
 	if _, err := mb.env.FS.Stat(path); err == nil {
 		mb.critical("sdbox: %s already exists, rebuilding index", path)
@@ -104,8 +117,6 @@ func (mb *Mailbox) commitSave(tmp string) (uint32, error) {
 		s.Rollback()
 		return 0, err
 	}
-	m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(uid)})
-	m.Hdr.NextUID = uid + 1
 	if err := s.Commit(m.Diff(s.Map())); err != nil {
 		_ = mb.env.FS.Remove(path)
 		return 0, err
