@@ -33,3 +33,10 @@ func SafeLink(fsys vfs.FS, oldname, newname string, links1 bool) error {
 	}
 	return nil
 }
+
+// CantLink is Dovecot's ECANTLINK: the file system will not make this
+// hard link (EXDEV, EPERM; EMLINK has no vfs error; here also a vfs
+// without links), so the caller copies instead.
+func CantLink(err error) bool {
+	return errors.Is(err, vfs.ErrCrossDevice) || errors.Is(err, fs.ErrPermission) || errors.Is(err, vfs.ErrUnsupported)
+}

@@ -68,7 +68,7 @@ var Table = []Signature{
 		Knobs:     knobs("routing=random", "mount=nolock", "event=hiccup"),
 		Scenarios: []string{"mdbox-random", "mdbox-purge-any-host-nolock"}},
 	{Name: "dbox-lost-uid", Summary: "the index lists a message whose dbox file is gone",
-		Pattern: regexp.MustCompile(`\b[rs]?dbox\b.*Unexpectedly lost uid=N`), Formats: []string{"sdbox"},
+		Pattern: regexp.MustCompile(`\b[rs]?dbox\b.*Unexpectedly lost uid=N|UID=N: dbox: Unexpectedly lost uid\b`), Formats: []string{"sdbox"},
 		Mechanisms: []string{mechTwoHosts, mechStaleAttr, mechLostReply}, Modelled: true,
 		Knobs:     knobs("routing=random", "event=hiccup", "fault=lost-replies", "mount=nolock"),
 		Scenarios: []string{"sdbox-source-ip-nolock", "sdbox-random", "sdbox-director-hiccup", "sdbox-director-lost-replies", "sdbox-random-nolock"}},

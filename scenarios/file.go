@@ -343,8 +343,9 @@ func stringSetting(field func(*mailstore.Settings) *string) func(*mailstore.Sett
 	}
 }
 
-// sizeSetting parses a Dovecot size: a number of bytes with an optional
-// unit (b, k, M, G; "kB" too), as "32k" or "1 M".
+// sizeSetting parses a Dovecot size (settings_get_size): a number of
+// bytes with an optional unit b, k, M, G or T, any case, optionally
+// followed by "i" and "b" ("32k", "1 MiB", "64kB").
 func sizeSetting(field func(*mailstore.Settings) *int64) func(*mailstore.Settings, any) error {
 	return func(s *mailstore.Settings, v any) error {
 		n, err := sizeOrCount(v, true)
@@ -368,11 +369,17 @@ func sizeOrCount(v any, units bool) (int64, error) {
 	default:
 		return 0, fmt.Errorf("want a number, got %v", v)
 	}
-	digits := strings.TrimRight(str, "bBkKmMgG ")
-	unit := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(str[len(digits):]), "B"))
-	shift, ok := map[string]uint{"": 0, "b": 0, "k": 10, "m": 20, "g": 30}[unit]
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n < 0 || !ok || (!units && str != digits) || n > 1<<(62-shift) {
+	end := strings.IndexFunc(str, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(str)
+	}
+	unit := strings.ToLower(strings.TrimSpace(str[end:]))
+	if len(unit) > 1 {
+		unit = strings.TrimSuffix(strings.TrimSuffix(unit, "b"), "i")
+	}
+	shift, ok := map[string]uint{"": 0, "b": 0, "k": 10, "m": 20, "g": 30, "t": 40}[unit]
+	n, err := strconv.ParseInt(str[:end], 10, 64)
+	if err != nil || !ok || (!units && unit != "") || n > 1<<(62-shift) {
 		if units {
 			return 0, fmt.Errorf("want a size like 32k, got %v", v)
 		}

@@ -66,7 +66,8 @@ colour = "blue"`, `s.toml:5: unknown key "colour"`},
 // Dovecot sizes take a unit; the cache purge settings keep it through
 // Marshal and Parse.
 func TestCachePurgeSettings(t *testing.T) {
-	for in, want := range map[string]int64{`1`: 1, `"32k"`: 32 << 10, `"2 M"`: 2 << 20, `"64kB"`: 64 << 10, `"100b"`: 100} {
+	for in, want := range map[string]int64{`1`: 1, `"32k"`: 32 << 10, `"2 M"`: 2 << 20, `"64kB"`: 64 << 10, `"100b"`: 100,
+		`"1 MiB"`: 1 << 20, `"3kb"`: 3 << 10, `"1T"`: 1 << 40} {
 		sc, err := scenarios.Parse("s.toml", []byte(strings.Replace(good, `mail_fsync = "never"`,
 			"mail_cache_purge_min_size = "+in+"\nmail_cache_purge_delete_percentage = 30", 1)))
 		if err != nil {

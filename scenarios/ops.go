@@ -277,6 +277,15 @@ func (r *runner) audit() error {
 	}
 	defer m.Close()
 	h := host.New(r.sched, host.Config{Name: "auditor", NFS: m, Seed: r.opts.Seed, Settings: r.sc.Settings})
+	// the raw check first: opening a mailbox syncs it, and a sync repairs
+	// some of what the check is there to see
+	raw := fsck(r.sc)
+	for _, user := range r.model.Users() {
+		step := r.ack("fsck %s", user)
+		for _, problem := range raw(h.FS(), user) {
+			r.model.Inconsistent(user, problem, step)
+		}
+	}
 	open := mailboxOpener(r.sc.Format)
 	mailboxes := []string{mailstore.Inbox}
 	if r.sc.Workload.Moves {
@@ -302,12 +311,7 @@ func (r *runner) audit() error {
 	if err := r.sched.Run(); err != nil {
 		return err
 	}
-	check := fsck(r.sc)
 	for _, user := range r.model.Users() {
-		step := r.ack("fsck %s", user)
-		for _, problem := range check(h.FS(), user) {
-			r.model.Inconsistent(user, problem, step)
-		}
 		if r.sc.Workload.Folders > 0 {
 			names, err := mailboxlist.Scan(h.FS(), r.sc.Format, user, r.sc.Settings)
 			if err != nil {

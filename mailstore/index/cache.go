@@ -123,11 +123,6 @@ type Cache struct {
 	f    vfs.File
 	ino  uint64 // f's inode
 	hdr  cacheHeader
-	// missingAt is the reset_id at which Lookup last found no usable
-	// file, plus one (0: not tried): as Dovecot marks the cache opened
-	// once tried, lookups do not try again until the index names another
-	// file.
-	missingAt uint32
 	// lastLockFailed makes the next lock attempt a single try.
 	lastLockFailed bool
 }
@@ -147,7 +142,7 @@ func (c *Cache) close() {
 		if err := c.f.Close(); err != nil {
 			c.ix.errorf("close() failed with file %s: %s", c.path, mailstore.Strerror(err))
 		}
-		c.f = nil
+		c.f, c.ino = nil, 0
 	}
 }
 
@@ -164,19 +159,34 @@ func (c *Cache) open() bool {
 		}
 		return false
 	}
-	buf := make([]byte, cacheHdrSize)
-	n, _ := f.ReadAt(buf, 0)
-	hdr, err := parseCacheHeader(buf[:n])
-	if err != nil {
+	hdr, ioErr, err := readHeader(f)
+	var fi fs.FileInfo
+	if ioErr == nil && err == nil {
+		fi, ioErr = f.Stat()
+	}
+	if ioErr != nil || err != nil {
 		_ = f.Close()
-		c.corrupted("%v", err)
+		if err != nil {
+			c.corrupted("%v", err)
+		} else {
+			c.readFailed(ioErr)
+		}
 		return false
 	}
-	c.f, c.hdr = f, hdr
-	if fi, err := f.Stat(); err == nil {
-		c.ino = vfs.StatOf(fi).Ino
-	}
+	c.f, c.hdr, c.ino = f, hdr, vfs.StatOf(fi).Ino
 	return true
+}
+
+// readHeader reads the cache header through f: ioErr when the read
+// failed (ESTALE included), err when what it read is no header.
+func readHeader(f vfs.File) (hdr cacheHeader, ioErr, err error) {
+	buf := make([]byte, cacheHdrSize)
+	n, rerr := f.ReadAt(buf, 0)
+	if n < len(buf) && rerr != nil && !errors.Is(rerr, io.EOF) {
+		return cacheHeader{}, rerr, nil
+	}
+	hdr, err = parseCacheHeader(buf[:n])
+	return hdr, nil, err
 }
 
 // corrupted is mail_cache_set_corrupted: unlink the cache and say why.
@@ -214,11 +224,7 @@ func offsetOf(m *Map, uid mailstore.UID) uint32 {
 func (c *Cache) Lookup(uid mailstore.UID) (string, bool) {
 	m := c.ix.m
 	off := offsetOf(m, uid)
-	if off == 0 || (c.f == nil && c.missingAt == resetID(m)+1) {
-		return "", false
-	}
-	if !c.open() {
-		c.missingAt = resetID(m) + 1
+	if off == 0 || !c.open() {
 		return "", false
 	}
 	if c.hdr.fileSeq != resetID(m) {
@@ -397,15 +403,16 @@ func (c *Cache) lockOrCreate(m *Map) (unlock func(), ok bool) {
 		}
 		created = c.hdr.fileSeq != resetID(m)
 	}
-	return c.lock(m, created)
+	return c.lock(m, created, false)
 }
 
 // lock locks the open cache file (mail_cache_lock): lock the file, and
 // when its path names another file by now (purged or recreated by someone
 // else, as this host's stat sees it), reopen and lock that one instead;
 // then check under the lock that the file_seq of a file it did not just
-// create is the one the index map m names.
-func (c *Cache) lock(m *Map, created bool) (unlock func(), ok bool) {
+// create is the one the index map m names. syncing says the caller counts
+// expunges during an index sync, where a mismatch has its own text.
+func (c *Cache) lock(m *Map, created, syncing bool) (unlock func(), ok bool) {
 	for {
 		if unlock, ok = c.lockFile(); !ok {
 			return nil, false
@@ -420,26 +427,29 @@ func (c *Cache) lock(m *Map, created bool) (unlock func(), ok bool) {
 		}
 	}
 	// the lock flushed this host's cached attributes: re-read the header
-	buf := make([]byte, cacheHdrSize)
-	n, err := c.f.ReadAt(buf, 0)
-	if n < len(buf) && err != nil && !errors.Is(err, io.EOF) {
+	hdr, ioErr, err := readHeader(c.f)
+	switch {
+	case ioErr != nil:
 		unlock()
-		c.readFailed(err)
+		c.readFailed(ioErr)
 		return nil, false
-	}
-	hdr, err := parseCacheHeader(buf[:n])
-	if err != nil {
+	case err != nil:
 		unlock()
 		c.corrupted("%v", err)
 		return nil, false
 	}
 	c.hdr = hdr
-	if want := resetID(m); !created && want != 0 && hdr.fileSeq != want {
+	switch want := resetID(m); {
+	case created || want == 0 || hdr.fileSeq == want:
+		return unlock, true
+	case syncing: // counting expunges while the index is being mapped
+		unlock()
+		c.corrupted("reset_id mismatch during sync")
+	default:
 		unlock()
 		c.corrupted("reset_id mismatch even after locking (file_seq=%d != reset_id=%d)", hdr.fileSeq, want)
-		return nil, false
 	}
-	return unlock, true
+	return nil, false
 }
 
 // lockFile is mail_cache_lock_file: the cache's own dotlock with

@@ -37,7 +37,7 @@ func (c *Cache) expunged(n uint32) {
 	if !c.open() {
 		return
 	}
-	unlock, ok := c.lock(c.ix.m, false)
+	unlock, ok := c.lock(c.ix.m, false, true)
 	if !ok {
 		return
 	}
@@ -80,12 +80,8 @@ func (c *Cache) needPurge() bool {
 func (c *Cache) purge() {
 	ix := c.ix
 	m := ix.m
-	unlock, ok := c.lock(m, false)
+	unlock, ok := c.lock(m, false, false) // a file_seq other than the index's reset_id deletes the cache
 	if !ok {
-		return
-	}
-	if c.hdr.fileSeq != resetID(m) {
-		unlock() // purged by someone else since we decided to
 		return
 	}
 	seq := max(resetID(m)+1, c.hdr.fileSeq+1) // get_next_file_seq
@@ -122,5 +118,7 @@ func (c *Cache) purge() {
 	c.open()
 	diff := nm.Diff(m)
 	diff.External = true
-	_ = ix.appendTx(&diff, true) // a failure is logged; readers then see the old reset_id and reopen
+	// a failure is logged; the next process to lock the cache then finds
+	// its file_seq ahead of the index's reset_id and deletes it
+	_ = ix.appendTx(&diff, true)
 }

@@ -14,7 +14,7 @@ import (
 // tmp/ (link(2), or nfs_safe_link with mail_nfs_storage, through
 // maildir_file_do so a file that moved is looked for again) and saved as a
 // delivery is, under its source base name in another mailbox (Dovecot
-// keeps it as the message's GUID). No message data is written. A link
+// keeps it as the message's GUID) unless that name is taken there. No message data is written. A link
 // that cannot be made, or a message that is gone, falls back to copying
 // the text (mailstore.ErrCopyElsewhere), as Dovecot falls back to
 // mail_storage_copy.
@@ -43,7 +43,7 @@ func (m *Mailbox) CopyTo(dst mailstore.Mailbox, ml mailstore.Mail) (mailstore.UI
 			return 1, nil
 		case errors.Is(lerr, fs.ErrNotExist):
 			return 0, nil
-		case errors.Is(lerr, fs.ErrExist), errors.Is(lerr, fs.ErrPermission), errors.Is(lerr, vfs.ErrUnsupported):
+		case errors.Is(lerr, fs.ErrExist), mailstore.CantLink(lerr):
 			return 1, nil // copy the text instead
 		}
 		m.critical("link(%s, %s) failed: %s", path, tmpPath, strerror(lerr))
@@ -57,14 +57,14 @@ func (m *Mailbox) CopyTo(dst mailstore.Mailbox, ml mailstore.Mail) (mailstore.UI
 	}
 	_, fname := splitDir(src)
 	dest := baseName(fname)
-	if d.root == m.root { // a second copy in one mailbox needs a name of its own
-		size := ""
-		if i := strings.Index(dest, ",S="); i >= 0 {
-			size = dest[i:]
-		}
-		dest = tmpName + size
+	ownName := tmpName // a name of its own, with the source's sizes
+	if i := strings.Index(dest, ",S="); i >= 0 {
+		ownName += dest[i:]
 	}
-	uid, err := d.commitSave(tmpName, dest, syncPartial|syncNoRefresh)
+	if d.root == m.root {
+		dest = ownName
+	}
+	uid, err := d.commitSave(tmpName, dest, ownName, syncPartial|syncNoRefresh)
 	if err != nil {
 		return 0, fmt.Errorf("maildir: copy uid %d: %w", ml.UID, err)
 	}

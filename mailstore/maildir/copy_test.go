@@ -54,3 +54,26 @@ func TestCopyHardLinks(t *testing.T) {
 	}
 	noErrors(t, h)
 }
+
+// A second copy of one message into the same folder cannot keep the
+// source's base name, which the first copy holds there: it gets a name of
+// its own (maildir_filename_check_conflicts), and both copies stay.
+func TestCopyTwiceKeepsBoth(t *testing.T) {
+	w := mailtest.NewWorld()
+	h := newHost(w, "imap1", 100, 0)
+	inbox := deliverAndSelect(t, w, h, 1)
+	archive, err := maildir.NewMailbox(h.Env, "alice", "Archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := mailstore.UID(1); want <= 2; want++ {
+		if uid, err := inbox.CopyTo(archive, mailstore.Mail{UID: 1, MessageID: "<m1@test>"}); err != nil || uid != want {
+			t.Fatalf("copy %d = %d, %v", want, uid, err)
+		}
+	}
+	mails, err := archive.Sync()
+	if err != nil || len(mails) != 2 || mails[0].MessageID != "<m1@test>" || mails[1].MessageID != "<m1@test>" {
+		t.Fatalf("Archive = %+v, %v", mails, err)
+	}
+	noErrors(t, h)
+}

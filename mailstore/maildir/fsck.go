@@ -29,10 +29,11 @@ func Fsck(fsys vfs.FS, user string) []string {
 // With an index on disk it also reports what the index itself logs when
 // read, and dovecot-uidlist records whose file is gone while the index
 // still lists the message: the next sync expunges such a message without
-// a word. Records the index no longer lists are normal (Dovecot leaves
-// expunged messages' records in the uidlist until it rewrites the file,
-// when a quarter of them are expunged); with INDEX=MEMORY the two cannot
-// be told apart, so none is reported.
+// a word (compared only while both have the same UIDVALIDITY). Records
+// the index no longer lists are normal (Dovecot leaves expunged messages'
+// records in the uidlist until it rewrites the file, when a quarter of
+// them are expunged); with INDEX=MEMORY the two cannot be told apart, so
+// none is reported.
 func FsckSettings(fsys vfs.FS, user string, set mailstore.Settings) []string {
 	root := user + "/Maildir"
 	if _, err := fsys.Stat(root); err != nil {
@@ -50,7 +51,7 @@ func FsckSettings(fsys vfs.FS, user string, set mailstore.Settings) []string {
 			}
 		}
 	}
-	listed := fsckUidlist(fsys, root, addf)
+	listed, uidValidity := fsckUidlist(fsys, root, addf)
 	kwData, _ := vfs.ReadFile(fsys, root+"/"+keywordsName)
 	keywords := parseKeywords(kwData)
 	bases := make([]string, 0, len(files))
@@ -71,7 +72,7 @@ func FsckSettings(fsys vfs.FS, user string, set mailstore.Settings) []string {
 			}
 		}
 	}
-	if m := fsckIndex(fsys, user, root, set, addf); m != nil {
+	if m := fsckIndex(fsys, user, root, set, addf); m != nil && m.Hdr.UIDValidity == uidValidity {
 		for b, uid := range listed {
 			if _, ok := files[b]; !ok {
 				if _, ok := m.Find(mailstore.UID(uid)); ok {
@@ -108,17 +109,23 @@ func fsckIndex(fsys vfs.FS, user, root string, set mailstore.Settings, addf func
 }
 
 // fsckUidlist parses dovecot-uidlist (version 3) and returns base name ->
-// UID.
-func fsckUidlist(fsys vfs.FS, root string, addf func(string, ...any)) map[string]uint32 {
-	listed := map[string]uint32{}
+// UID, and its UIDVALIDITY.
+func fsckUidlist(fsys vfs.FS, root string, addf func(string, ...any)) (listed map[string]uint32, uidValidity uint32) {
+	listed = map[string]uint32{}
 	data, err := vfs.ReadFile(fsys, root+"/dovecot-uidlist")
 	if err != nil {
-		return listed
+		return listed, 0
 	}
 	lines := strings.Split(string(data), "\n")
 	if !strings.HasPrefix(lines[0], "3 ") {
 		addf("%s/dovecot-uidlist: unsupported header %q", root, lines[0])
-		return listed
+		return listed, 0
+	}
+	for _, f := range strings.Fields(lines[0])[1:] {
+		if v, ok := strings.CutPrefix(f, "V"); ok {
+			n, _ := strconv.ParseUint(v, 10, 32)
+			uidValidity = uint32(n)
+		}
 	}
 	var prev uint64 // records appended later may be >= the header's N
 	for i, line := range lines[1:] {
@@ -142,5 +149,5 @@ func fsckUidlist(fsys vfs.FS, root string, addf func(string, ...any)) map[string
 		}
 		listed[b] = uint32(uid)
 	}
-	return listed
+	return listed, uidValidity
 }

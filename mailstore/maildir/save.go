@@ -22,7 +22,7 @@ func (m *Mailbox) Deliver(msg mailstore.Message) (mailstore.UID, error) {
 		return 0, fmt.Errorf("maildir: deliver: %w", err)
 	}
 	dest := fmt.Sprintf("%s,S=%d,W=%d", tmpName, len(data), virtualSize(data))
-	uid, err := m.commitSave(tmpName, dest, syncPartial|syncNoRefresh)
+	uid, err := m.commitSave(tmpName, dest, "", syncPartial|syncNoRefresh)
 	if err != nil {
 		return 0, fmt.Errorf("maildir: deliver: %w", err)
 	}
@@ -72,8 +72,11 @@ func (m *Mailbox) writeTmp(data []byte) (string, error) {
 
 // commitSave is maildir_transaction_save_commit_pre/post for one file.
 // With syncTryLock in flags and the lock busy, the file is moved into new/
-// without a UID (uid 0).
-func (m *Mailbox) commitSave(tmpName, dest string, flags syncFlags) (uint32, error) {
+// without a UID (uid 0). A dest whose base name the refreshed uidlist
+// already lists is replaced by altDest when given
+// (maildir_filename_check_conflicts: a copy kept under its source's name
+// meets an earlier copy).
+func (m *Mailbox) commitSave(tmpName, dest, altDest string, flags syncFlags) (uint32, error) {
 	tmpPath := m.tmpDir + "/" + tmpName
 	us, locked, err := m.uidlist.syncInit(flags)
 	if err == nil && !locked && flags&syncTryLock == 0 {
@@ -93,6 +96,9 @@ func (m *Mailbox) commitSave(tmpName, dest string, flags syncFlags) (uint32, err
 		}
 		defer m.uidlist.unlock() // the lock saveSyncIndex kept
 		defer ix.rollback()      // (runs first) unless committed
+		if altDest != "" && m.uidlist.files[baseName(dest)] != nil {
+			dest = altDest
+		}
 	}
 	err = m.moveToNew(tmpPath, dest)
 	if locked {

@@ -248,6 +248,7 @@ func (mb *Mailbox) setExpunged(uids ...mailstore.UID) {
 	if len(uids) == 0 || mb.index.Refresh() != nil {
 		return
 	}
+	mb.loadExt()
 	for _, uid := range uids {
 		if _, ok := mb.index.Map().Find(uid); ok && !mb.st.corrupted {
 			mb.st.setCorrupted("Unexpectedly lost %s uid=%d map_uid=%d", mb.name, uid, mb.mapUID(uid))

@@ -7,7 +7,6 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/dbox"
-	"github.com/nfsmail/nfsmail/vfs"
 )
 
 // CopyTo is sdbox_copy_hardlink: u.<uid> is hard-linked (nfs_safe_link)
@@ -26,7 +25,7 @@ func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UI
 	tmp := dbox.TempPath(d.env, d.dir, d.env.Clock.Now(), d.tempSeq)
 	src := mb.path(uint32(m.UID))
 	if err := mailstore.SafeLink(mb.env.FS, src, tmp, false); err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, vfs.ErrUnsupported) {
+		if errors.Is(err, fs.ErrNotExist) || mailstore.CantLink(err) {
 			return 0, mailstore.ErrCopyElsewhere
 		}
 		mb.critical("link(%s, %s) failed: %s", src, tmp, mailstore.Strerror(err))

@@ -65,3 +65,45 @@ func mustStat(t *testing.T, w *mailtest.World, p string) *vfs.Stat {
 	}
 	return vfs.StatOf(fi)
 }
+
+// A message file that is gone when read is looked up again in the
+// refreshed index (sdbox_mail_set_expunged): expunged by another session
+// meanwhile is silent; still listed is "Unexpectedly lost" and a rebuild.
+func TestMissingFileLostOnlyWhenStillIndexed(t *testing.T) {
+	w := mailtest.NewWorld()
+	a, b := w.Host("imap1", 7, 0), w.Host("imap1", 8, 0)
+	ma, err := sdbox.New(a.Env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if _, err := ma.Deliver(mailtest.Message(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mb, err := sdbox.New(b.Env, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mails, err := mb.Sync(); err != nil || len(mails) != 2 {
+		t.Fatalf("b: %v, %v", mails, err)
+	}
+	if err := ma.Expunge(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.Body(1); err != mailstore.ErrExpunged {
+		t.Fatalf("b reads uid 1 another session expunged: %v", err)
+	}
+	if len(b.Log.Entries) != 0 {
+		t.Fatalf("an expunge by another session logged %v", b.Log.Entries)
+	}
+	if err := w.FS.Remove("alice/mailboxes/INBOX/dbox-Mails/u.2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.Body(2); err != mailstore.ErrExpunged {
+		t.Fatalf("b reads a vanished uid 2: %v", err)
+	}
+	if got := b.Log.Find("UID=2: dbox: Unexpectedly lost uid"); len(got) != 1 {
+		t.Errorf("a file gone from under the index logged %v", b.Log.Entries)
+	}
+}

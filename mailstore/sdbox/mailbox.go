@@ -125,7 +125,7 @@ func (mb *Mailbox) lost(uids ...mailstore.UID) {
 	}
 	for _, uid := range uids {
 		if _, ok := mb.index.Map().Find(uid); ok {
-			mb.critical("dbox %s: Unexpectedly lost uid=%d", mb.dir, uid)
+			mb.critical("UID=%d: dbox: Unexpectedly lost uid", uid)
 			mb.corrupted = true
 		}
 	}
