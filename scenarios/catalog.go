@@ -162,11 +162,12 @@ var catalog = []Scenario{
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
 		Purge: &Purge{Every: 2 * time.Second, Via: "director", ForceResync: true}},
 	{Name: "sdbox-force-resync-any-host", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"director", "mdbox-purge"},
-		Disputed: true,
 		Why: "The same force-resync from a cron job on whichever backend (the guide: doveadm commands must go " +
 			"through the directors). The rebuild takes the index lock, and taking it drops the other host's " +
-			"cached attributes and pages, so it lists the u.* files as the server has them: the model shows no " +
-			"damage, with NLM or (30 seeds) with nolock; it costs RPCs. Compare mdbox-purge-any-host.",
+			"cached attributes and pages, so it lists the u.* files as the server has them and loses no mail. " +
+			"But a rebuild ends by purging dovecot.index.cache, and the user's backend then locks the cache " +
+			"file it still has open, which the server no longer has: \"locking failed: Stale file handle\". " +
+			"Compare mdbox-purge-any-host.",
 		Hosts: 2, Routing: "director", Settings: recommended(), Workload: HotUser(),
 		Purge: &Purge{Every: 2 * time.Second, Via: "any", ForceResync: true}},
 	{Name: "mdbox-director-alt", Format: "mdbox", Expected: check.Clean, ClaimIDs: []string{"alt-storage"},

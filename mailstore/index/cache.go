@@ -486,9 +486,10 @@ func (c *Cache) lockFileOnce(nonblock bool) (unlock func(), ok bool) {
 			break
 		}
 		if !errors.Is(err, vfs.ErrWouldBlock) {
-			// e.g. ESTALE: another host deleted the cache under us
+			// e.g. ESTALE: another host replaced the cache under us. The
+			// file stays open, as in Dovecot: the next attempt fails
+			// again (F_SETLK) until a lookup finds it unusable and reopens.
 			c.ix.errorf("%s", c.ix.lockFailure(c.path, err, !nonblock))
-			c.close()
 			return nil, false
 		}
 		if nonblock || !env.Clock.Now().Before(deadline) {

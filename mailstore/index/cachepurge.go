@@ -122,3 +122,38 @@ func (c *Cache) purge() {
 	// its file_seq ahead of the index's reset_id and deletes it
 	_ = ix.appendTx(&diff, true)
 }
+
+// PurgeCacheForRebuild is the mail_cache_purge_with_trans an index
+// rebuild ends with (index_index_rebuild_deinit), under the index sync
+// lock: a transaction that resets the index copies no record, so the
+// cache is replaced by an empty file with the next file_seq, and m, the
+// rebuilt map about to be committed, points at it (the "cache" extension's
+// reset_id set, every offset cleared). Other hosts' handles on the old
+// file go stale. Without a cache file there is nothing to do.
+func (ix *Index) PurgeCacheForRebuild(m *Map) {
+	c := ix.Cache()
+	if !c.open() {
+		return
+	}
+	unlock, ok := c.lock(ix.m, false, false)
+	if !ok {
+		return
+	}
+	seq := max(resetID(ix.m)+1, c.hdr.fileSeq+1)
+	hdr := cacheHeader{indexID: m.Hdr.IndexID, fileSeq: seq, fieldOffset: cacheHdrSize}
+	err := ix.replaceFile(c.path, append(hdr.marshal(), fieldHeader()...), ix.env.Settings.MailFsync == mailstore.FsyncAlways)
+	unlock()
+	if err != nil {
+		return
+	}
+	c.close()
+	c.open()
+	if err := m.Register(extCache, 0, 4, 4); err != nil {
+		return
+	}
+	x, _ := m.ExtIndex(extCache)
+	m.Exts[x].ResetID = seq
+	for i := range m.Recs {
+		_ = m.SetRecordExt(i, extCache, make([]byte, 4))
+	}
+}

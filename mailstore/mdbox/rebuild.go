@@ -97,6 +97,9 @@ func (mb *Mailbox) rebuild() error {
 	st.corrupted = false
 	var errs []error
 	for _, b := range boxes {
+		if !mb.memIndex {
+			b.ix.PurgeCacheForRebuild(b.m)
+		}
 		if b.own {
 			mb.ext, mb.corrupted = b.box, false
 			clear(mb.cache)

@@ -51,6 +51,9 @@ func (mb *Mailbox) rebuild() error {
 		s.Rollback()
 		return err
 	}
+	if !mb.memIndex {
+		mb.index.PurgeCacheForRebuild(m)
+	}
 	clear(mb.info)
 	mb.corrupted = false
 	for _, r := range m.Recs {
