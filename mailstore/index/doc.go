@@ -60,7 +60,8 @@
 // log sequence", "was recreated while we had it locked - locking is
 // broken", "Corrupted index file", lock timeouts, and for the cache
 // "Deleting corrupted cache: %s" ("record points outside file", "invalid
-// record size", "reset_id mismatch even after locking (...)"). Keywords
+// record size", "reset_id mismatch even after locking (...)", "reset_id
+// mismatch during sync"). Keywords
 // are kept as Dovecot keeps them: KEYWORD_UPDATE (and KEYWORD_RESET)
 // records in the log, and in dovecot.index the "keywords" extension —
 // the names in its header (struct mail_index_keyword_header), one bit per
@@ -73,15 +74,25 @@
 //
 // Cache holds one field per message, CacheField (the Message-ID header,
 // under a name of its own so real Dovecot reads it as an opaque string):
-// the 32-byte header with file_seq and the encoded field-header offset,
-// one field header, and records appended at the end of the file under the
-// index lock and the cache file's own lock; the "cache" extension points
-// each index record at its record and carries file_seq as its reset_id.
-// IMAP SELECTs look every message up (a FETCH of the header) and cache the
-// misses; LMTP caches at save time once the file exists. A record that
-// reads short or malformed deletes the file. Not modelled: other fields and
-// caching decisions, continued records, purging (compression) and the
-// deleted-record counts that trigger it.
+// the 32-byte header with file_seq, record_count, deleted_record_count and
+// the encoded field-header offset, one field header, and records appended
+// at the end of the file under the index lock and the cache file's own
+// lock (after a failed attempt the next one tries once: F_SETLK); the
+// "cache" extension points each index record at its record and carries
+// file_seq as its reset_id. IMAP SELECTs look every message up (a FETCH of
+// the header) and cache the misses; LMTP caches at save time once the file
+// exists. A record that reads short or malformed deletes the file; a read
+// failing with ESTALE (the file was replaced) is silent and the file is
+// reopened, as mail_cache_map_with_read does; a lock is retaken on the
+// file the path names now when it changed (mail_cache_need_reopen). A sync
+// that expunges cached messages counts them as deleted, and once
+// mail_cache_purge_delete_percentage of the records are deleted in a file
+// of at least mail_cache_purge_min_size the sync purges it: the live
+// records copied into dovecot.index.cache.tmp under the next file_seq,
+// renamed over, the extension reset in a sync transaction. An index
+// rebuild purges it too, to an empty file (PurgeCacheForRebuild). Not
+// modelled: other fields and caching decisions, continued records, the
+// other purge triggers (field header growth, unused fields).
 //
 // # Extensions
 //

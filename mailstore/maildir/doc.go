@@ -26,7 +26,10 @@
 // Store, Expunge and Body as an IMAP session that SELECTed the mailbox
 // (new/ mail is moved to cur/). A folder is a Maildir++ directory with its
 // own dovecot-uidlist, dovecot-keywords and index (under INDEX= in
-// ".<name>").
+// ".<name>"). CopyTo (and so mailstore.Move) hard-links the file into the
+// destination's tmp/ and saves it there under the source's base name
+// (maildir_copy_hardlink); FsckSettings audits a Maildir read-only,
+// comparing dovecot-uidlist with the files and the index.
 //
 // # Determinism
 //
