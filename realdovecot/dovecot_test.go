@@ -104,3 +104,23 @@ func TestDirectorlessSdboxCorrupts(t *testing.T) {
 	}
 	t.Errorf("three director-less sdbox runs logged no corruption")
 }
+
+// TestDoveadmJobsRun: a scenario's doveadm jobs run on the real instances
+// as the simulation runs them (here altmove ALL and purge, every second of
+// the workload, on the user's backend), and none fails; mdbox with ALT
+// storage stays CLEAN when a director pins the user.
+func TestDoveadmJobsRun(t *testing.T) {
+	needDovecot(t)
+	sc, err := scenarios.Lookup("mdbox-director-alt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runReal(t, sc, Options{Seed: 1, Wall: 5 * time.Second})
+	t.Logf("%d doveadm jobs, %d failed; verdict %s", res.DoveadmJobs, res.DoveadmFailed, res.Verdict)
+	if res.DoveadmJobs == 0 || res.DoveadmFailed != 0 {
+		t.Errorf("doveadm ran %d jobs, %d failed; want some, none failed", res.DoveadmJobs, res.DoveadmFailed)
+	}
+	if res.Verdict != check.Clean {
+		t.Errorf("verdict %s, want CLEAN", res.Verdict)
+	}
+}

@@ -45,23 +45,27 @@ type Options struct {
 
 // Result is the outcome of one run. Its JSON form only ever gains fields.
 type Result struct {
-	Scenario       string                    `json:"scenario"`
-	Format         string                    `json:"format"`
-	Seed           uint64                    `json:"seed"`
-	Verdict        check.Verdict             `json:"verdict"`
-	Expected       check.Verdict             `json:"expected_verdict"`
-	Findings       []check.Finding           `json:"findings"`
-	Mount          string                    `json:"mount"`
-	MountNote      string                    `json:"mount_note,omitempty"`
-	Deliveries     int                       `json:"deliveries"`
-	DeliverFailed  int                       `json:"deliveries_failed"`
-	DeliverTemp    int                       `json:"deliveries_tempfailed"`
-	Sessions       int                       `json:"sessions"`
-	SessionsFailed int                       `json:"sessions_failed"`
-	RPCs           int                       `json:"rpcs"`
-	RPCByHost      map[string]map[string]int `json:"rpc_counts_by_host"`
-	RPCsPerOp      float64                   `json:"rpcs_per_op"`
-	WallSeconds    float64                   `json:"wall_seconds"`
+	Scenario       string          `json:"scenario"`
+	Format         string          `json:"format"`
+	Seed           uint64          `json:"seed"`
+	Verdict        check.Verdict   `json:"verdict"`
+	Expected       check.Verdict   `json:"expected_verdict"`
+	Findings       []check.Finding `json:"findings"`
+	Mount          string          `json:"mount"`
+	MountNote      string          `json:"mount_note,omitempty"`
+	Deliveries     int             `json:"deliveries"`
+	DeliverFailed  int             `json:"deliveries_failed"`
+	DeliverTemp    int             `json:"deliveries_tempfailed"`
+	Sessions       int             `json:"sessions"`
+	SessionsFailed int             `json:"sessions_failed"`
+	// DoveadmJobs counts the scenario's doveadm purge, altmove or
+	// force-resync runs; DoveadmFailed those that exited non-zero.
+	DoveadmJobs   int                       `json:"doveadm_jobs"`
+	DoveadmFailed int                       `json:"doveadm_failed"`
+	RPCs          int                       `json:"rpcs"`
+	RPCByHost     map[string]map[string]int `json:"rpc_counts_by_host"`
+	RPCsPerOp     float64                   `json:"rpcs_per_op"`
+	WallSeconds   float64                   `json:"wall_seconds"`
 	// RootCreates and UserCreates count what the Dovecot processes created
 	// on the mail store (creating opens, directories, links) as root and as
 	// any other user, over all hosts: root_squash can only matter to the

@@ -58,6 +58,19 @@ func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
+	if r.sc.Purge != nil {
+		home := map[string]int{}
+		for i, op := range ops {
+			if _, ok := home[op.User]; !ok {
+				home[op.User] = routes[i]
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.maintenance(ctx, ops, func(u string) int { return home[u] }, scale, start)
+		}()
+	}
 	for i, op := range ops {
 		in := r.insts[routes[i]]
 		wg.Add(1)
