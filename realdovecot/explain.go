@@ -20,19 +20,28 @@ type reason struct {
 // does not. Each was traced in a fidelity run (see the issue notes).
 var reasons = []reason{
 	{"corrupted cache", "dovecot.index.cache: a host reads another host's appends through a stale attribute " +
-		"cache; the engines cache one header field where Dovecot caches several, so they see it less often"},
-	{"cache", "dovecot.index.cache: only record framing, offsets and file_seq are simulated, not purging"},
+		"cache, or locks a file another host purged; how often depends on the interleaving (the engines cache " +
+		"one header field where Dovecot caches several)"},
+	{"cache", "dovecot.index.cache: the engines cache one field and purge for expunged records and rebuilds only"},
 	{"mailbox list lock", "mailboxes.lock (file_create_locked): one host waits on the lock file another host " +
 		"unlinked when it unlocked, and gets ESTALE"},
 	{"finding list-stale", "a LIST missed a folder another session had created or deleted (in the model: a list " +
 		"index read through a stale attribute cache or kept on another host; in real Dovecot not traced yet)"},
 	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
 	{"already exists, rebuilding", "two hosts took the same next_uid"},
+	{"pread() failed", "dovecot.index read through the handle of a file another host replaced; the engines " +
+		"reopen dovecot.index by name at each refresh, so only cache and lock files go stale under them"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},
 	{"transaction log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"fscking", "index repaired after a log problem"},
-	{"reset, view is now inconsistent", "another host reset the index under an open session"},
+	{"reset, view is now inconsistent", "an index reset (a rebuild, doveadm force-resync, on any host) under an " +
+		"open IMAP session; the engines' sessions read the index afresh for every command and hold no view across " +
+		"it, so they show neither this line nor the flag changes real Dovecot loses after it"},
+	{"finding flags-lost", "an acknowledged flag change lost; in real Dovecot after \"reset, view is now " +
+		"inconsistent\" (see that line)"},
+	{"finding resurrected", "a folder back after an acknowledged DELETE: two sessions on one backend creating " +
+		"and deleting one folder at once; the engines keep no index per folder"},
 	{"lost uid", "an index record whose file another host removed"},
 	{"finding harness-error", "the real tier's audit failed (see the JSON op errors)"},
 	{"View is inconsistent", "index views are not simulated (IMAP session state)"},
@@ -48,6 +57,11 @@ func why(sign string) string {
 	}
 	return "not traced yet"
 }
+
+// Explain sets Differ from the row's verdicts, signs, costs and files,
+// with the explanations this version knows (for rows read back from
+// JSON).
+func (f *Fidelity) Explain() { f.Differ = f.explain() }
 
 // rpcGap is how far the RPCs per delivery may differ before the cost
 // counts as a difference.
