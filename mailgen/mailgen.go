@@ -122,6 +122,19 @@ func Generate(seed uint64, spec Spec) []Op {
 	return ops
 }
 
+// Span returns the users ops touch, sorted, and the start time of the
+// last op: what a cron job for every user during the workload needs.
+func Span(ops []Op) (users []string, end time.Duration) {
+	for _, op := range ops {
+		end = max(end, op.At)
+		if !slices.Contains(users, op.User) {
+			users = append(users, op.User)
+		}
+	}
+	slices.Sort(users)
+	return users, end
+}
+
 // perUser decides how many deliveries and sessions each user gets: the
 // same for all, or drawn by a Zipf law (Spec.Zipf).
 func perUser(r *rand.Rand, spec Spec) (deliveries, sessions []int) {

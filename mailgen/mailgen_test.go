@@ -218,3 +218,14 @@ func TestOpsFileExample(t *testing.T) {
 		t.Fatalf("formats back as\n%s", got)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	ops := []Op{{At: 3, User: "user02"}, {At: 9, User: "user01"}, {At: 5, User: "user02"}}
+	users, end := Span(ops)
+	if !slices.Equal(users, []string{"user01", "user02"}) || end != 9 {
+		t.Errorf("Span = %v, %v", users, end)
+	}
+	if users, end := Span(nil); users != nil || end != 0 {
+		t.Errorf("Span(nil) = %v, %v", users, end)
+	}
+}

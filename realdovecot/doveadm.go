@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -35,15 +34,7 @@ func doveadmJobs(p *scenarios.Purge, user string) [][]string {
 // what it broke shows in the audit and in the log.
 func (r *run) maintenance(ctx context.Context, ops []mailgen.Op, home func(user string) int, scale float64, start time.Time) {
 	p := r.sc.Purge
-	var end time.Duration
-	var users []string
-	for _, op := range ops {
-		end = max(end, op.At)
-		if !slices.Contains(users, op.User) {
-			users = append(users, op.User)
-		}
-	}
-	slices.Sort(users)
+	users, end := mailgen.Span(ops)
 	rng := rand.New(rand.NewPCG(r.opts.Seed, 0x646f7665)) // "dove"
 	ran, failed, skipped := 0, 0, 0
 	var busy time.Duration

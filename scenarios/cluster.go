@@ -246,15 +246,7 @@ type resyncer interface{ ForceResync() error }
 // while the workload lasts, on the user's backend ("director") or on a
 // random one ("any", a cron job on the wrong host).
 func (r *runner) launchPurges(ops []mailgen.Op, state *clusterState) {
-	end := time.Duration(0)
-	var users []string
-	for _, op := range ops {
-		end = max(end, op.At)
-		if !slices.Contains(users, op.User) {
-			users = append(users, op.User)
-		}
-	}
-	slices.Sort(users)
+	users, end := mailgen.Span(ops)
 	r.sched.Spawn("doveadm", "cluster", func(p *sim.Proc) {
 		for t, n := r.sc.Purge.Every, 0; t <= end+r.sc.Purge.Every; t, n = t+r.sc.Purge.Every, n+1 {
 			p.Sleep(t - r.sched.Now())
