@@ -3,6 +3,7 @@ package realdovecot
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,7 @@ func (r *run) maintenance(ctx context.Context, ops []mailgen.Op, home func(user 
 				out, err := exec.CommandContext(ctx, DoveadmBin, append([]string{"-c", conf}, job...)...).CombinedOutput()
 				ran++
 				busy += time.Since(began)
+				appendLog(in.LogPath(), out)
 				if err != nil {
 					failed++
 					r.progress("doveadm %s on %s: %v: %s", strings.Join(job, " "), in.Config.Name, err, strings.TrimSpace(string(out)))
@@ -72,4 +74,25 @@ func (r *run) maintenance(ctx context.Context, ops []mailgen.Op, home func(user 
 			}
 		}
 	}
+}
+
+// appendLog adds what doveadm wrote to its standard error ("doveadm(user):
+// Warning: ...") to the instance's log, stamped as log_timestamp stamps
+// the instance's own lines, so its warnings count with the instance's.
+func appendLog(path string, out []byte) {
+	text := strings.TrimSpace(string(out))
+	if text == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	stamp := time.Now().Format("2006-01-02 15:04:05 ")
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		b.WriteString(stamp + line + "\n")
+	}
+	_, _ = f.WriteString(b.String())
 }
