@@ -206,6 +206,17 @@ func resetID(m *Map) uint32 {
 	return 0
 }
 
+// setResetID registers the "cache" extension in m when missing and sets
+// its reset_id to the cache file's file_seq.
+func setResetID(m *Map, fileSeq uint32) error {
+	if err := m.Register(extCache, 0, 4, 4); err != nil {
+		return err
+	}
+	x, _ := m.ExtIndex(extCache)
+	m.Exts[x].ResetID = fileSeq
+	return nil
+}
+
 // offsetOf is uid's cache record offset in m (0: none).
 func offsetOf(m *Map, uid mailstore.UID) uint32 {
 	i, ok := m.Find(uid)
@@ -377,12 +388,10 @@ func (c *Cache) Store(values map[mailstore.UID]string) error {
 		s.Rollback()
 		return nil
 	}
-	if err := m.Register(extCache, 0, 4, 4); err != nil {
+	if err := setResetID(m, c.hdr.fileSeq); err != nil {
 		s.Rollback()
 		return err
 	}
-	x, _ := m.ExtIndex(extCache)
-	m.Exts[x].ResetID = c.hdr.fileSeq
 	for _, uid := range uids {
 		i, _ := m.Find(uid)
 		if err := m.SetRecordExt(i, extCache, binary.LittleEndian.AppendUint32(nil, offsets[uid])); err != nil {

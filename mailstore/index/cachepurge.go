@@ -84,14 +84,12 @@ func (c *Cache) purge() {
 	if !ok {
 		return
 	}
-	seq := max(resetID(m)+1, c.hdr.fileSeq+1) // get_next_file_seq
+	seq := c.nextFileSeq(m)
 	nm := m.Clone()
-	if err := nm.Register(extCache, 0, 4, 4); err != nil {
+	if err := setResetID(nm, seq); err != nil {
 		unlock()
 		return
 	}
-	x, _ := nm.ExtIndex(extCache)
-	nm.Exts[x].ResetID = seq
 	body := fieldHeader()
 	kept := uint32(0)
 	for i, r := range nm.Recs {
@@ -109,13 +107,9 @@ func (c *Cache) purge() {
 		}
 	}
 	hdr := cacheHeader{indexID: m.Hdr.IndexID, fileSeq: seq, records: kept, fieldOffset: cacheHdrSize}
-	err := ix.replaceFile(c.path, append(hdr.marshal(), body...), ix.env.Settings.MailFsync == mailstore.FsyncAlways)
-	unlock()
-	if err != nil {
+	if !c.replace(hdr, body, unlock) {
 		return
 	}
-	c.close()
-	c.open()
 	diff := nm.Diff(m)
 	diff.External = true
 	// a failure is logged; the next process to lock the cache then finds
@@ -139,21 +133,31 @@ func (ix *Index) PurgeCacheForRebuild(m *Map) {
 	if !ok {
 		return
 	}
-	seq := max(resetID(ix.m)+1, c.hdr.fileSeq+1)
+	seq := c.nextFileSeq(ix.m)
 	hdr := cacheHeader{indexID: m.Hdr.IndexID, fileSeq: seq, fieldOffset: cacheHdrSize}
-	err := ix.replaceFile(c.path, append(hdr.marshal(), fieldHeader()...), ix.env.Settings.MailFsync == mailstore.FsyncAlways)
-	unlock()
-	if err != nil {
+	if !c.replace(hdr, fieldHeader(), unlock) || setResetID(m, seq) != nil {
 		return
 	}
-	c.close()
-	c.open()
-	if err := m.Register(extCache, 0, 4, 4); err != nil {
-		return
-	}
-	x, _ := m.ExtIndex(extCache)
-	m.Exts[x].ResetID = seq
 	for i := range m.Recs {
 		_ = m.SetRecordExt(i, extCache, make([]byte, 4))
 	}
+}
+
+// nextFileSeq is get_next_file_seq: past both the reset_id m names and
+// the open file's file_seq.
+func (c *Cache) nextFileSeq(m *Map) uint32 { return max(resetID(m)+1, c.hdr.fileSeq+1) }
+
+// replace writes hdr and body (field header and records) to
+// dovecot.index.cache.tmp and renames it over the cache, fdatasync'd only
+// with mail_fsync=always; then drops the lock (unlock) and opens the new
+// file. False when the file could not be replaced.
+func (c *Cache) replace(hdr cacheHeader, body []byte, unlock func()) bool {
+	err := c.ix.replaceFile(c.path, append(hdr.marshal(), body...), c.ix.env.Settings.MailFsync == mailstore.FsyncAlways)
+	unlock()
+	if err != nil {
+		return false
+	}
+	c.close()
+	c.open()
+	return true
 }
