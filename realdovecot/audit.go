@@ -27,7 +27,8 @@ func (r *run) audit() error {
 	var users []string
 	r.rec.do(func(m *check.Model, _ int) { users = m.Users() })
 	for _, user := range users {
-		s, err := dialIMAP(in.IMAPAddr(), user)
+		t, closeT := r.transcript("audit-" + user)
+		s, err := dialIMAP(in.IMAPAddr(), user, t)
 		var mails, archived []mailstore.Mail
 		var folders []string
 		if err == nil {
@@ -43,6 +44,7 @@ func (r *run) audit() error {
 			}
 			s.close()
 		}
+		closeT()
 		r.rec.do(func(m *check.Model, step int) {
 			if err != nil {
 				m.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", user, err))

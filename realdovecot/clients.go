@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -61,17 +61,15 @@ type imapSession struct {
 	created map[string]bool // mailboxes this session made sure exist
 }
 
-func dialIMAP(addr, user string) (*imapSession, error) {
+// dialIMAP logs in as user. The raw protocol, both directions, goes to
+// transcript when it is not nil.
+func dialIMAP(addr, user string, transcript io.Writer) (*imapSession, error) {
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("imap: %w", err)
 	}
 	conn.SetDeadline(time.Now().Add(ioTimeout))
-	var opts *imapclient.Options
-	if os.Getenv("NFSMAIL_IMAP_DEBUG") != "" {
-		opts = &imapclient.Options{DebugWriter: os.Stderr}
-	}
-	c := imapclient.New(conn, opts)
+	c := imapclient.New(conn, &imapclient.Options{DebugWriter: transcript})
 	if err := c.Login(user, "x").Wait(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("imap login %s: %w", user, err)
@@ -151,15 +149,25 @@ func (s *imapSession) folder(name string, create bool) (settled bool, err error)
 	return false, fmt.Errorf("imap %s %s: %w", map[bool]string{true: "create", false: "delete"}[create], name, err)
 }
 
+// cutOff reports whether a command's error left its outcome unknown: the
+// connection ended (Dovecot's "* BYE IMAP session state is inconsistent"
+// after an index reset, a crash, a timeout) before the tagged answer. A
+// NO or BAD is an answer. Dovecot commits a STORE, expunge or MOVE before
+// it answers, so such a command may have taken effect.
+func cutOff(err error) bool {
+	var ie *imap.Error
+	return err != nil && !errors.As(err, &ie)
+}
+
 // move is UID MOVE of uid to mailbox dst (created first, once per
 // session, as a client's Archive button does): moved is false when the
 // server found no such message; to is the UID in dst from COPYUID (0 if
-// not reported).
-func (s *imapSession) move(uid mailstore.UID, dst string) (moved bool, to mailstore.UID, err error) {
+// not reported); doubt is true when the MOVE was cut off (see cutOff).
+func (s *imapSession) move(uid mailstore.UID, dst string) (moved bool, to mailstore.UID, doubt bool, err error) {
 	if !s.created[dst] {
 		var ie *imap.Error
 		if err := s.c.Create(dst, nil).Wait(); err != nil && !(errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists) {
-			return false, 0, fmt.Errorf("imap create %s: %w", dst, err)
+			return false, 0, false, fmt.Errorf("imap create %s: %w", dst, err)
 		}
 		if s.created == nil {
 			s.created = map[string]bool{}
@@ -168,18 +176,18 @@ func (s *imapSession) move(uid mailstore.UID, dst string) (moved bool, to mailst
 	}
 	data, err := s.c.Move(imap.UIDSetNum(imap.UID(uid)), dst).Wait()
 	if err != nil {
-		return false, 0, fmt.Errorf("imap move: %w", err)
+		return false, 0, cutOff(err), fmt.Errorf("imap move: %w", err)
 	}
 	if data == nil {
-		return false, 0, nil
+		return false, 0, false, nil
 	}
 	if dest, ok := data.DestUIDs.(imap.UIDSet); ok {
 		if uids, ok := dest.Nums(); ok && len(uids) == 1 {
-			return true, mailstore.UID(uids[0]), nil
+			return true, mailstore.UID(uids[0]), false, nil
 		}
 	}
 	src, _ := data.SourceUIDs.(imap.UIDSet)
-	return len(src) > 0, 0, nil
+	return len(src) > 0, 0, false, nil
 }
 
 // rename is RENAME from to: done, or which NO it got (NONEXISTENT: from
@@ -198,36 +206,48 @@ func (s *imapSession) rename(from, to string) (done, notFound, exists bool, err 
 	return false, false, false, fmt.Errorf("imap rename %s %s: %w", from, to, err)
 }
 
-// store sets the flags and keywords of uid; it reports false if the
-// message was gone.
-func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags, keywords []string) (bool, error) {
+// store sets the flags and keywords of uid: ok is false if the message
+// was gone; doubt is true when the STORE was cut off (see cutOff).
+func (s *imapSession) store(uid mailstore.UID, flags mailstore.Flags, keywords []string) (ok, doubt bool, err error) {
 	set := toIMAP(flags)
 	for _, k := range keywords {
 		set = append(set, imap.Flag(k))
 	}
 	msgs, err := s.c.Store(imap.UIDSetNum(imap.UID(uid)), &imap.StoreFlags{Op: imap.StoreFlagsSet, Flags: set}, nil).Collect()
 	if err != nil {
-		return false, fmt.Errorf("imap store: %w", err)
+		return false, cutOff(err), fmt.Errorf("imap store: %w", err)
 	}
-	return len(msgs) > 0, nil
+	return len(msgs) > 0, false, nil
 }
 
-// expunge marks uid \Deleted and UID EXPUNGEs it; it reports whether the
-// server announced the expunge.
-func (s *imapSession) expunge(uid mailstore.UID) (bool, error) {
+// expungeResult says how far an expunge (STORE +FLAGS \Deleted, then UID
+// EXPUNGE) got.
+type expungeResult struct {
+	deleted      bool // the \Deleted STORE was answered OK for the message
+	deleteDoubt  bool // the \Deleted STORE was cut off (see cutOff)
+	expunged     bool // the server announced the expunge
+	expungeDoubt bool // the UID EXPUNGE was cut off
+}
+
+// expunge marks uid \Deleted and UID EXPUNGEs it.
+func (s *imapSession) expunge(uid mailstore.UID) (expungeResult, error) {
+	var r expungeResult
 	set := imap.UIDSetNum(imap.UID(uid))
 	msgs, err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Collect()
 	if err != nil {
-		return false, fmt.Errorf("imap store deleted: %w", err)
+		r.deleteDoubt = cutOff(err)
+		return r, fmt.Errorf("imap store deleted: %w", err)
 	}
-	if len(msgs) == 0 {
-		return false, nil
+	if r.deleted = len(msgs) > 0; !r.deleted {
+		return r, nil
 	}
 	seqs, err := s.c.UIDExpunge(set).Collect()
 	if err != nil {
-		return false, fmt.Errorf("imap uid expunge: %w", err)
+		r.expungeDoubt = cutOff(err)
+		return r, fmt.Errorf("imap uid expunge: %w", err)
 	}
-	return len(seqs) > 0, nil
+	r.expunged = len(seqs) > 0
+	return r, nil
 }
 
 var flagMap = []struct {

@@ -3,6 +3,9 @@ package realdovecot
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -85,7 +88,7 @@ func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
 			case mailgen.Deliver:
 				r.deliver(in, op)
 			case mailgen.Session:
-				r.session(ctx, in, op, scale)
+				r.session(ctx, in, i, op, scale)
 			}
 		}()
 	}
@@ -103,8 +106,10 @@ func (r *run) deliver(in *Instance, op mailgen.Op) {
 	})
 }
 
-func (r *run) session(ctx context.Context, in *Instance, op mailgen.Op, scale float64) {
-	s, err := dialIMAP(in.IMAPAddr(), op.User)
+func (r *run) session(ctx context.Context, in *Instance, i int, op mailgen.Op, scale float64) {
+	t, closeT := r.transcript(fmt.Sprintf("op%03d-%s-%s", i, op.User, in.Config.Name))
+	defer closeT()
+	s, err := dialIMAP(in.IMAPAddr(), op.User, t)
 	if err != nil {
 		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
 		return
@@ -115,6 +120,21 @@ func (r *run) session(ctx context.Context, in *Instance, op mailgen.Op, scale fl
 		return
 	}
 	r.rec.do(func(*check.Model, int) { r.rec.res.sessions++ })
+}
+
+// transcript creates the file imap/name.log in the run's directory for one
+// IMAP session's raw protocol, kept with the run to show what each command
+// was answered. When the file cannot be made the session goes untranscribed.
+func (r *run) transcript(name string) (w io.Writer, close func()) {
+	dir := filepath.Join(r.dir, "imap")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, func() {}
+	}
+	return f, func() { f.Close() }
 }
 
 func (r *run) commands(ctx context.Context, s *imapSession, host string, op mailgen.Op, scale float64) error {
@@ -149,10 +169,15 @@ func (r *run) commands(ctx context.Context, s *imapSession, host string, op mail
 			if ml.MessageID == "" {
 				continue
 			}
-			moved, to, err := s.move(ml.UID, mailgen.Archive)
-			if moved {
+			moved, to, doubt, err := s.move(ml.UID, mailgen.Archive)
+			switch {
+			case moved:
 				r.rec.do(func(m *check.Model, step int) {
 					m.Moved(op.User, mailgen.Archive, ml.MessageID, ml.UID, to, ml.Flags, ml.Keywords, true, true, step)
+				})
+			case doubt:
+				r.rec.do(func(m *check.Model, step int) {
+					m.MoveInDoubt(op.User, mailgen.Archive, ml.MessageID, ml.UID, ml.Flags, ml.Keywords, step)
 				})
 			}
 			if err != nil {
@@ -202,22 +227,35 @@ func (r *run) folder(s *imapSession, user, host string, c mailgen.Command) error
 
 // change runs a STORE or EXPUNGE; a message another session expunged
 // meanwhile is not an error (the client is told nothing happened).
-// A successful STORE updates ml, the session's view of the message.
+// A successful STORE updates ml, the session's view of the message. A
+// command cut off before its answer is in doubt, as the simulation's
+// runner records it.
 func (r *run) change(s *imapSession, user string, c mailgen.Command, ml *mailstore.Mail) error {
 	if ml.MessageID == "" {
 		return nil
 	}
 	if c.Kind == mailgen.Store {
-		ok, err := s.store(ml.UID, c.Flags, c.Keywords)
-		if ok {
+		ok, doubt, err := s.store(ml.UID, c.Flags, c.Keywords)
+		switch {
+		case ok:
 			ml.Flags, ml.Keywords = c.Flags, c.Keywords
 			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
+		case doubt:
+			r.rec.do(func(m *check.Model, step int) { m.StoreInDoubt(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
 		}
 		return err
 	}
-	ok, err := s.expunge(ml.UID)
-	if ok {
-		r.rec.do(func(m *check.Model, step int) { m.Expunged(user, ml.MessageID, ml.UID, step) })
-	}
+	res, err := s.expunge(ml.UID)
+	r.rec.do(func(m *check.Model, step int) {
+		if res.deleted || res.deleteDoubt {
+			m.MarkedDeleted(user, ml.MessageID, ml.UID, step)
+		}
+		switch {
+		case res.expunged:
+			m.Expunged(user, ml.MessageID, ml.UID, step)
+		case res.expungeDoubt:
+			m.ExpungeInDoubt(user, ml.MessageID, ml.UID, step)
+		}
+	})
 	return err
 }

@@ -34,11 +34,19 @@ type message struct {
 	// that MOVE one message at once both copy it (on any storage), so
 	// that many copies are no duplicate, and their UIDs and flags differ.
 	copies int
-	// alt is a second acceptable flag state: what the last STORE set on
-	// the message in INBOX when it was moved, which the mover's session
-	// may have seen instead of its own view.
-	alt   *flagState
-	steps []int
+	// maybeCopies counts saves into this mailbox whose outcome the client
+	// never learnt (a MOVE cut off by a disconnect): each may be there.
+	maybeCopies int
+	// alts are other acceptable flag states: what the last STORE set on
+	// the message in INBOX when it was moved (which the mover's session may
+	// have seen instead of its own view), and what STOREs cut off by a
+	// disconnect set (Dovecot commits before it answers, so each may have
+	// stuck).
+	alts []flagState
+	// maybeGone: an expunge (or the expunge of a MOVE) was cut off by a
+	// disconnect, so the message may be gone.
+	maybeGone bool
+	steps     []int
 }
 
 // NewModel returns an empty model.
@@ -95,6 +103,63 @@ func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags
 	}
 	x := b.msg(id)
 	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
+	x.alts = nil
+	x.steps = append(x.steps, step)
+}
+
+// StoreInDoubt records a flag and keyword change (resolved as Stored
+// does) whose answer never came: the connection was cut after the
+// command was sent, so it may or may not have been applied. Either
+// outcome is acceptable until a later STORE is acknowledged.
+func (m *Model) StoreInDoubt(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
+	b := m.box(user)
+	if id = b.resolve(id, uid); id == "" {
+		return
+	}
+	x := b.msg(id)
+	x.alts = append(x.alts, flagState{flags, mailstore.SortKeywords(keywords)})
+	x.steps = append(x.steps, step)
+}
+
+// MarkedDeleted records a STORE +FLAGS \Deleted (answered or cut off)
+// before an expunge: should the expunge not happen, the message may keep
+// the flag on top of whatever flags it may have had.
+func (m *Model) MarkedDeleted(user, id string, uid mailstore.UID, step int) {
+	b := m.box(user)
+	if id = b.resolve(id, uid); id == "" {
+		return
+	}
+	x := b.msg(id)
+	if !x.stored {
+		return // its flags are not checked
+	}
+	for _, a := range append([]flagState{{x.flags, x.keywords}}, x.alts...) {
+		x.alts = append(x.alts, flagState{a.flags | mailstore.Deleted, a.keywords})
+	}
+	x.steps = append(x.steps, step)
+}
+
+// ExpungeInDoubt records an expunge whose answer never came: the message
+// may be gone or still there.
+func (m *Model) ExpungeInDoubt(user, id string, uid mailstore.UID, step int) {
+	b := m.box(user)
+	if id = b.resolve(id, uid); id == "" {
+		return
+	}
+	x := b.msg(id)
+	x.maybeGone = true
+	x.steps = append(x.steps, step)
+}
+
+// MoveInDoubt records a MOVE of message id (uid in INBOX) to user's
+// mailbox dst whose answer never came: the message may have left INBOX
+// and may be in dst, with the flags and keywords the mover saw.
+func (m *Model) MoveInDoubt(user, dst, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
+	m.ExpungeInDoubt(user, id, uid, step)
+	b := m.box(MailboxKey(user, dst))
+	x := b.msg(id)
+	x.maybeCopies++
+	x.alts = append(x.alts, flagState{flags, mailstore.SortKeywords(keywords)})
 	x.steps = append(x.steps, step)
 }
 
@@ -118,9 +183,9 @@ func MailboxKey(user, name string) string {
 // to be found in dst, with the flags and keywords the mover saw when
 // flagged.
 func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailstore.Flags, keywords []string, expunged, flagged bool, step int) {
-	var alt *flagState
+	var alts []flagState
 	if x := m.box(user).msgs[m.box(user).resolve(id, uid)]; x != nil && x.stored {
-		alt = &flagState{x.flags, x.keywords}
+		alts = append(alts, flagState{x.flags, x.keywords})
 	}
 	if expunged {
 		m.Expunged(user, id, uid, step)
@@ -128,7 +193,7 @@ func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailsto
 	m.Delivered(MailboxKey(user, dst), id, to, step)
 	if flagged {
 		m.Stored(MailboxKey(user, dst), id, to, flags, keywords, step)
-		m.box(MailboxKey(user, dst)).msg(id).alt = alt
+		m.box(MailboxKey(user, dst)).msg(id).alts = alts
 	}
 }
 
@@ -159,7 +224,7 @@ func (m *Model) Observed(user string, mails []mailstore.Mail, step int) {
 		count[ml.MessageID]++
 		copies := 1
 		if x := b.msgs[ml.MessageID]; x != nil {
-			copies = max(copies, x.copies)
+			copies = max(copies, x.copies+x.maybeCopies)
 		}
 		if count[ml.MessageID] == copies+1 {
 			m.add(Finding{Kind: Duplicated, User: user,
@@ -246,13 +311,15 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 		x := b.msgs[id]
 		ml, ok := present[id]
 		switch {
-		case !x.expunged && !ok && x.acked:
+		case !x.expunged && !ok && x.acked && !x.maybeGone:
 			m.add(Finding{Kind: Lost, User: user, Detail: id + " was delivered and never expunged", Steps: m.stepsOf(b, id, step)})
 		case x.expunged && ok:
 			m.add(Finding{Kind: Resurrected, User: user, Detail: fmt.Sprintf("%s was expunged and is back as UID %d", id, ml.UID), Steps: m.stepsOf(b, id, step)})
-		case ok && x.copies > 1:
+		case ok && x.copies+x.maybeCopies > 1:
 			// copies of concurrent MOVEs carry what each mover saw
-		case ok && x.alt != nil && ml.Flags == x.alt.flags && slices.Equal(mailstore.SortKeywords(ml.Keywords), x.alt.keywords):
+		case ok && slices.ContainsFunc(x.alts, func(a flagState) bool {
+			return ml.Flags == a.flags && slices.Equal(mailstore.SortKeywords(ml.Keywords), a.keywords)
+		}):
 		case ok && x.stored && ml.Flags != x.flags:
 			m.add(Finding{Kind: FlagsLost, User: user,
 				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})

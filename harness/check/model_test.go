@@ -83,6 +83,58 @@ func TestModelFindings(t *testing.T) {
 			got.Keywords = []string{"$Label1", "$Label2"}
 			m.Audit("u", []mailstore.Mail{got}, 3)
 		}, nil, Clean},
+		{"a STORE cut off may have stuck", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", 1, mailstore.Flagged, nil, 2)
+			m.StoreInDoubt("u", "<a>", 1, mailstore.Draft, []string{"$Label1"}, 3)
+			got := mail(1, "<a>", mailstore.Draft)
+			got.Keywords = []string{"$Label1"}
+			m.Audit("u", []mailstore.Mail{got}, 4)
+		}, nil, Clean},
+		{"a STORE cut off may not have stuck", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", 1, mailstore.Flagged, nil, 2)
+			m.StoreInDoubt("u", "<a>", 1, mailstore.Draft, nil, 3)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Flagged)}, 4)
+		}, nil, Clean},
+		{"a STORE cut off excuses only its own flags", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.StoreInDoubt("u", "<a>", 1, mailstore.Draft, []string{"$Label1"}, 2)
+			got := mail(1, "<a>", mailstore.Seen)
+			got.Keywords = []string{"$Label2"}
+			m.Audit("u", []mailstore.Mail{got}, 3)
+		}, []Kind{KeywordsLost}, Corrupted},
+		{"an acknowledged STORE ends the doubt", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.StoreInDoubt("u", "<a>", 1, mailstore.Draft, nil, 2)
+			m.Stored("u", "<a>", 1, mailstore.Seen, nil, 3)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Draft)}, 4)
+		}, []Kind{FlagsLost}, Corrupted},
+		{"an expunge cut off may or may not be done", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Delivered("u", "<b>", 2, 1)
+			m.ExpungeInDoubt("u", "<a>", 1, 2)
+			m.ExpungeInDoubt("u", "<b>", 2, 2)
+			m.Audit("u", []mailstore.Mail{mail(2, "<b>", 0)}, 3)
+		}, nil, Clean},
+		{"an expunge cut off after its \\Deleted STORE leaves the flag", func(m *Model) {
+			m.Delivered("u", "<a>", 1, 1)
+			m.Stored("u", "<a>", 1, mailstore.Seen, nil, 2)
+			m.MarkedDeleted("u", "<a>", 1, 3)
+			m.ExpungeInDoubt("u", "<a>", 1, 3)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen|mailstore.Deleted)}, 4)
+		}, nil, Clean},
+		{"a MOVE cut off may be in either mailbox, or both", func(m *Model) {
+			a := MailboxKey("u", "Archive")
+			m.Delivered("u", "<a>", 1, 1)
+			m.Delivered("u", "<b>", 2, 1)
+			m.MoveInDoubt("u", "Archive", "<a>", 1, mailstore.Seen, []string{"$Label1"}, 2)
+			m.MoveInDoubt("u", "Archive", "<b>", 2, 0, nil, 2)
+			got := mail(1, "<a>", mailstore.Seen)
+			got.Keywords = []string{"$Label1"}
+			m.Audit("u", []mailstore.Mail{mail(2, "<b>", 0)}, 3)
+			m.Audit(a, []mailstore.Mail{got, mail(2, "<b>", 0)}, 3)
+		}, nil, Clean},
 		{"expunge of an unreadable message resolves by UID", func(m *Model) {
 			m.Delivered("u", "<a>", 7, 1)
 			m.Expunged("u", "", 7, 2)
