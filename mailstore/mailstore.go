@@ -79,6 +79,12 @@ type Mail struct {
 // not know or that turned out to be gone already.
 var ErrExpunged = errors.New("message expunged")
 
+// ErrInconsistent is returned by a Mailbox whose session view of the index
+// was reset under it (index.View): the command's change was made, but
+// Dovecot disconnects the client before answering it, and the session
+// is over.
+var ErrInconsistent = errors.New("IMAP session state is inconsistent, please relogin")
+
 // Mailbox is one user's mailbox (INBOX, or another one a MailboxOpener
 // opened) as one process (an LMTP delivery, an IMAP
 // session) sees it. A Mailbox is not safe for concurrent use: a simulated

@@ -36,15 +36,15 @@ var reasons = []reason{
 	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"fscking", "index repaired after a log problem"},
 	{"reset, view is now inconsistent", "an index reset (a rebuild, doveadm force-resync, on any host) under an " +
-		"open IMAP session; the engines' sessions read the index afresh for every command and hold no view across " +
-		"it, so they show neither this line nor the flag changes real Dovecot loses after it"},
-	{"finding flags-lost", "an acknowledged flag change lost; in real Dovecot after \"reset, view is now " +
-		"inconsistent\" (see that line)"},
+		"open IMAP session, which Dovecot then disconnects; both tiers model it (index.View), so how often it " +
+		"shows depends on whether a rebuild lands during a session"},
+	{"finding flags-lost", "an acknowledged flag change lost"},
 	{"finding resurrected", "a folder back after an acknowledged DELETE: two sessions on one backend creating " +
 		"and deleting one folder at once; the engines keep no index per folder"},
 	{"lost uid", "an index record whose file another host removed"},
 	{"finding harness-error", "the real tier's audit failed (see the JSON op errors)"},
-	{"View is inconsistent", "index views are not simulated (IMAP session state)"},
+	{"View is inconsistent", "a commit on a view an index reset made inconsistent: the engines end the " +
+		"session at the first inconsistent sync, before another commit"},
 	{"finding temp-fail", "an operation failed in one tier only"},
 	{"Info", "an info line, not a finding"},
 }

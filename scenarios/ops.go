@@ -217,33 +217,48 @@ func answer(err error) string {
 }
 
 // change runs a STORE or EXPUNGE on one message the session knows.
-// A successful STORE updates m, the session's view of the message.
+// A successful STORE updates m, the session's view of the message. One
+// that ends the session (mailstore.ErrInconsistent) was made, but its
+// client was disconnected before the answer: the model holds it in doubt.
 func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m *mailstore.Mail) error {
 	if c.Kind == mailgen.Store {
 		err := box.Store(m.UID, c.Flags, c.Keywords)
-		if err == nil {
+		what := strings.TrimSpace(c.Flags.String() + " " + strings.Join(c.Keywords, " "))
+		switch {
+		case err == nil:
 			m.Flags, m.Keywords = c.Flags, c.Keywords
 			r.model.Stored(user, m.MessageID, m.UID, c.Flags, c.Keywords,
-				r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, strings.TrimSpace(c.Flags.String()+" "+strings.Join(c.Keywords, " "))))
+				r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, what))
+		case cutOff(err):
+			r.model.StoreInDoubt(user, m.MessageID, m.UID, c.Flags, c.Keywords,
+				r.ack("store uid=%d %s (%s) cut off: %v", m.UID, m.MessageID, what, err))
 		}
 		return ignoreExpunged(err)
 	}
 	err := box.Expunge(m.UID)
-	if err == nil {
+	switch {
+	case err == nil:
 		r.model.Expunged(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
+	case cutOff(err):
+		r.model.ExpungeInDoubt(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s cut off: %v", m.UID, m.MessageID, err))
 	}
 	return ignoreExpunged(err)
 }
 
 // move runs UID MOVE of one message the session knows to Archive. A copy
 // saved before the expunge failed is in Archive as far as the client can
-// tell (a NO after COPYUID would not say), and still in INBOX.
+// tell (a NO after COPYUID would not say), and still in INBOX; a MOVE cut
+// off by a disconnect leaves the client knowing nothing.
 func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail) error {
 	if m.MessageID == "" {
 		return nil // the session could not read it: the client would not move it
 	}
 	mv, err := mailstore.Move(src, dst, m)
-	if mv.Copied {
+	switch {
+	case mv.Copied && cutOff(err):
+		r.model.MoveInDoubt(user, mailgen.Archive, m.MessageID, m.UID, m.Flags, m.Keywords,
+			r.ack("move uid=%d %s to %s cut off: %v", m.UID, m.MessageID, mailgen.Archive, err))
+	case mv.Copied:
 		what := "move"
 		if err != nil {
 			what = "copy" // the expunge (or the copy's flags) failed
@@ -253,6 +268,10 @@ func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail)
 	}
 	return ignoreExpunged(err)
 }
+
+// cutOff: the command was made, but the session ended before its answer
+// (Dovecot's "IMAP session state is inconsistent, please relogin").
+func cutOff(err error) bool { return errors.Is(err, mailstore.ErrInconsistent) }
 
 // ignoreExpunged: a command on a message another session expunged meanwhile
 // fails for the client, as in IMAP; that is not a failed operation.

@@ -164,7 +164,7 @@ func (s *Sync) Reset(m *Map) error {
 	nm.Hdr.IndexID = ix.head.hdr.IndexID
 	nm.recount()
 	ix.m = nm
-	if err := ix.resetLog(); err != nil {
+	if err := ix.replaceLog(true); err != nil {
 		return fmt.Errorf("index: reset %s: %w", ix.path, err)
 	}
 	ix.indexIno = 0 // ours to replace

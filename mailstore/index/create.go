@@ -26,13 +26,23 @@ func (ix *Index) logDotlockSettings(suffix string) dotlock.Settings {
 	}
 }
 
+// logPos is a position in the log: a file sequence and an offset in it.
+type logPos struct {
+	seq    uint32
+	offset int64
+}
+
 // createLog writes a new head log under the ".newlock" dotlock and renames
 // it into place (mail_transaction_log_create). prev is the head being
-// replaced (nil: none could be opened); rotate chains the new log to it,
-// otherwise it is a reset that starts afresh at the next sequence. When
-// another process already replaced the head meanwhile, its log is used
-// instead.
-func (ix *Index) createLog(indexID uint32, prev *logFile, rotate bool) (*logFile, error) {
+// replaced (nil: none could be opened). from is where the new log
+// continues: prev's end for a rotation (rotate, which also keeps prev as
+// .log.2), the map's position when a missing or corrupted log is replaced
+// (as mail_transaction_log_init_hdr chains it to index->map), nil for a
+// reset (mail_index_reset, or an index without dovecot.index), which
+// readers' views see as one: prev_file_seq 0. The sequence always grows
+// past the log on disk. When another process already replaced the head
+// meanwhile, its log is used instead.
+func (ix *Index) createLog(indexID uint32, prev *logFile, rotate bool, from *logPos) (*logFile, error) {
 	path := ix.logPath()
 	l, err := dotlock.Create(ix.env, path, ix.logDotlockSettings(".newlock"), 0)
 	if err != nil {
@@ -52,13 +62,18 @@ func (ix *Index) createLog(indexID uint32, prev *logFile, rotate bool) (*logFile
 	}
 	h := LogHeader{Major: LogMajor, Minor: LogMinor, HdrSize: LogHeaderSize, IndexID: indexID,
 		FileSeq: 1, CreateStamp: uint32(now), InitialModseq: 1, CompatFlags: compatLittleEndian}
+	if from != nil && from.seq != 0 {
+		h.FileSeq, h.PrevFileSeq, h.PrevFileOffset = from.seq+1, from.seq, uint32(from.offset)
+	}
 	if rotate {
-		h.FileSeq, h.PrevFileSeq, h.PrevFileOffset = prev.hdr.FileSeq+1, prev.hdr.FileSeq, uint32(prev.syncOffset)
 		ix.linkLog2(path)
 	} else if old, err := vfs.ReadFile(ix.env.FS, path); err == nil {
-		if oh, err := ParseLogHeader(old); err == nil {
-			h.FileSeq = oh.FileSeq + 1 // a reset keeps sequences growing
+		if oh, err := ParseLogHeader(old); err == nil && oh.FileSeq >= h.FileSeq {
+			h.FileSeq = oh.FileSeq + 1 // sequences keep growing
 		}
+	}
+	if prev != nil && prev.hdr.FileSeq >= h.FileSeq {
+		h.FileSeq = prev.hdr.FileSeq + 1
 	}
 	if err := l.Replace(h.Marshal(), ix.env.Settings.MailFsync == mailstore.FsyncAlways); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
@@ -122,7 +137,7 @@ func (ix *Index) wantRotate() bool {
 // lock to it.
 func (ix *Index) rotate() error {
 	old := ix.head
-	lf, err := ix.createLog(old.hdr.IndexID, old, true)
+	lf, err := ix.createLog(old.hdr.IndexID, old, true, &logPos{old.hdr.FileSeq, old.syncOffset})
 	if err != nil {
 		return err
 	}

@@ -103,15 +103,25 @@ func (ix *Index) openFiles() error {
 	head, err := ix.openLog(ix.logPath())
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
 		id := uint32(0)
+		var from *logPos
 		if m != nil {
 			id = m.Hdr.IndexID
+			from = &logPos{m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)}
 		}
-		head, err = ix.createLog(id, nil, false)
+		head, err = ix.createLog(id, nil, false, from)
 	}
 	if err != nil {
 		return err
 	}
 	ix.head = head
+	if h := head.hdr; h.PrevFileSeq == 0 && h.FileSeq > 1 && (m == nil || m.Hdr.LogFileSeq < h.FileSeq) {
+		// a reset log: DEVIATION: the reset's records are in the
+		// dovecot.index written with it, not in the log, so read that
+		// rather than replay the log onto an older map
+		if m2, ino2, err := ix.readIndexFile(); err == nil && m2 != nil && m2.Hdr.LogFileSeq == h.FileSeq {
+			m, ino = m2, ino2
+		}
+	}
 	ix.install(m, ino)
 	return ix.syncMap()
 }

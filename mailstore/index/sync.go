@@ -46,7 +46,12 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	old := ix.head
 	lf, err := ix.openLog(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
-		lf, err = ix.createLog(old.hdr.IndexID, nil, false)
+		// the new log continues from the map, mapped to the end of what
+		// this process can read first (mail_transaction_log_init_hdr)
+		if ix.logSeq == old.hdr.FileSeq && old.read(true) == nil && old.sync() == nil {
+			ix.applyFrom(old)
+		}
+		lf, err = ix.createLog(old.hdr.IndexID, nil, false, &logPos{ix.logSeq, ix.logOffset})
 	}
 	if err != nil {
 		return false, err
@@ -109,17 +114,23 @@ func (ix *Index) syncMap() error {
 			return err
 		}
 		ix.applyFrom(h) // what was complete before the garbage
-		return ix.resetLog()
+		return ix.replaceLog(false)
 	}
 	ix.applyFrom(h)
 	return nil
 }
 
-// resetLog replaces a head this process marked corrupted with a fresh log
-// and has dovecot.index rewritten from the map (the fsck path).
-func (ix *Index) resetLog() error {
+// replaceLog replaces the head with a fresh log and has dovecot.index
+// rewritten from the map: for a head this process marked corrupted (the
+// fsck path) the new log continues from the map's position; for a reset
+// it starts afresh.
+func (ix *Index) replaceLog(reset bool) error {
 	old := ix.head
-	lf, err := ix.createLog(old.hdr.IndexID, old, false)
+	from := &logPos{ix.logSeq, ix.logOffset}
+	if reset {
+		from = nil
+	}
+	lf, err := ix.createLog(old.hdr.IndexID, old, false, from)
 	if err != nil {
 		return err
 	}

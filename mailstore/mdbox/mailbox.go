@@ -29,7 +29,8 @@ type Mailbox struct {
 	dir       string // <user>/mailboxes/<name>/dbox-Mails
 	st        *storage
 	index     *index.Index
-	memIndex  bool // INDEX=MEMORY: no dovecot.index.cache either
+	view      *index.View // the IMAP session's, from its last Sync (SELECT)
+	memIndex  bool        // INDEX=MEMORY: no dovecot.index.cache either
 	ext       *ext
 	corrupted bool
 	cache     map[mapRec]dbox.MailInfo
@@ -186,6 +187,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	if !mb.memIndex {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
+	mb.view = mb.index.NewView() // a SELECT fixes an inconsistent view
 	return out, nil
 }
 
@@ -259,7 +261,7 @@ func (mb *Mailbox) setExpunged(uids ...mailstore.UID) {
 // Store replaces uid's flags and keywords in the index (dbox keeps them
 // nowhere else).
 func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
-	if err := dbox.Store(mb.index, uid, flags, keywords); err != nil {
+	if err := mb.view.End(dbox.Store(mb.index, uid, flags, keywords)); err != nil {
 		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
 	}
 	return nil
@@ -268,7 +270,7 @@ func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []st
 // Expunge removes uid from the mailbox index and drops its map record's
 // refcount by one under the map lock; the data stays until Purge.
 func (mb *Mailbox) Expunge(uid mailstore.UID) error {
-	if err := mb.expunge(uid); err != nil {
+	if err := mb.view.End(mb.expunge(uid)); err != nil {
 		return fmt.Errorf("mdbox: expunge uid %d: %w", uid, err)
 	}
 	return nil
@@ -311,6 +313,15 @@ func (mb *Mailbox) commitBox(s *index.Sync, m *index.Map) error {
 		return err
 	}
 	return s.Commit(m.Diff(s.Map()))
+}
+
+// resetBox replaces the mailbox index with m and its extension records.
+func (mb *Mailbox) resetBox(s *index.Sync, m *index.Map) error {
+	if err := boxLayout.write(mb.ext, m); err != nil {
+		s.Rollback()
+		return err
+	}
+	return s.Reset(m)
 }
 
 // SetFS replaces the file system this process uses (tests interpose hooks

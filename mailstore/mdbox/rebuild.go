@@ -100,17 +100,19 @@ func (mb *Mailbox) rebuild() error {
 		if !mb.memIndex {
 			b.ix.PurgeCacheForRebuild(b.m)
 		}
+		// each mailbox index is reset, as rebuild_mailbox's
+		// index_index_rebuild_init does: open IMAP sessions' views see it
 		if b.own {
 			mb.ext, mb.corrupted = b.box, false
 			clear(mb.cache)
-			errs = append(errs, mb.commitBox(b.s, b.m))
+			errs = append(errs, mb.resetBox(b.s, b.m))
 			continue
 		}
 		if err := boxLayout.write(b.box, b.m); err != nil {
 			b.s.Rollback()
 			errs = append(errs, err)
 		} else {
-			errs = append(errs, b.s.Commit(b.m.Diff(b.s.Map())))
+			errs = append(errs, b.s.Reset(b.m))
 		}
 		b.ix.Close()
 	}

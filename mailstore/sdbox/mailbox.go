@@ -16,6 +16,7 @@ type Mailbox struct {
 	env       mailstore.Env
 	dir       string // <user>/mailboxes/INBOX/dbox-Mails
 	index     *index.Index
+	view      *index.View              // the IMAP session's, from its last Sync (SELECT)
 	memIndex  bool                     // INDEX=MEMORY: no dovecot.index.cache either
 	corrupted bool                     // sdbox_set_mailbox_corrupted: rebuild at next sync
 	info      map[uint32]dbox.MailInfo // what each u.<uid> file says
@@ -112,6 +113,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 	if !mb.memIndex {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
+	mb.view = mb.index.NewView() // a SELECT fixes an inconsistent view
 	return out, nil
 }
 
@@ -193,7 +195,7 @@ func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 // Store replaces uid's flags and keywords in the index (dbox keeps them
 // nowhere else).
 func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
-	if err := dbox.Store(mb.index, uid, flags, keywords); err != nil {
+	if err := mb.view.End(dbox.Store(mb.index, uid, flags, keywords)); err != nil {
 		return fmt.Errorf("sdbox: store uid %d: %w", uid, err)
 	}
 	return nil
@@ -206,12 +208,15 @@ func (mb *Mailbox) Expunge(uid mailstore.UID) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sdbox: expunge uid %d: %w", uid, err)
+		return fmt.Errorf("sdbox: expunge uid %d: %w", uid, mb.view.End(err))
 	}
 	path := mb.path(uint32(uid))
 	if err := mb.env.FS.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		mb.critical("unlink(%s) failed: %s", path, mailstore.Strerror(err))
 	}
 	delete(mb.info, uint32(uid))
+	if err := mb.view.End(nil); err != nil {
+		return fmt.Errorf("sdbox: expunge uid %d: %w", uid, err)
+	}
 	return nil
 }

@@ -8,16 +8,20 @@ import (
 )
 
 // rebuild is sdbox_sync_index_rebuild under the index sync lock: the
-// index gets exactly the u.<uid> files in the directory, keeping flags of
-// UIDs it still has, next_uid above every file and uidvalidity (new if
-// missing).
+// index is reset to exactly the u.<uid> files in the directory, keeping
+// flags of UIDs it still has, next_uid above every file and uidvalidity
+// (new if missing).
 func (mb *Mailbox) rebuild() error {
 	s, err := mb.index.Begin()
 	if err != nil {
 		return err
 	}
 	old := s.Map()
-	rebuilding := mb.corrupted || old.Hdr.UIDValidity != 0 || fscked(old)
+	if !mb.corrupted && !fscked(old) && old.Hdr.UIDValidity != 0 {
+		s.Rollback() // another process created the mailbox meanwhile: nothing to do
+		return nil
+	}
+	rebuilding := mb.corrupted || fscked(old)
 	if rebuilding {
 		mb.env.Logf(mailstore.Warning, "sdbox %s: Rebuilding index", mb.dir)
 	}
@@ -56,12 +60,12 @@ func (mb *Mailbox) rebuild() error {
 	}
 	clear(mb.info)
 	mb.corrupted = false
-	for _, r := range m.Recs {
-		if _, ok := old.Lookup(r.UID); !ok && r.UID < mailstore.UID(old.Hdr.NextUID) {
-			return s.Reset(m) // files the index lost below next_uid
-		}
+	if rebuilding {
+		// index_index_rebuild_init resets the index: a new log, which
+		// every open IMAP session's view sees as a reset (index.View)
+		return s.Reset(m)
 	}
-	return s.Commit(m.Diff(old))
+	return s.Commit(m.Diff(old)) // a new mailbox's first uidvalidity
 }
 
 // fscked reports the index header's FSCKD flag: an fsck repaired the
