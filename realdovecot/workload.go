@@ -36,9 +36,14 @@ func (rc *recorder) do(fn func(m *check.Model, step int)) {
 	fn(rc.model, rc.step)
 }
 
-func (rc *recorder) failed(kind string, err error, temp bool) {
+// failed counts an operation that failed for its client and records it in
+// the model as the simulation's runner does (a temp-fail finding: what
+// users notice first, nothing lost by it).
+func (rc *recorder) failed(user, kind string, err error, temp bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	rc.step++
+	rc.model.Failed(user, kind, err, rc.step)
 	switch {
 	case kind == "deliver" && temp:
 		rc.res.deliverTemp++
@@ -97,7 +102,7 @@ func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
 
 func (r *run) deliver(in *Instance, op mailgen.Op) {
 	if err := deliver(in.LMTPAddr(), op.User, mailgen.Message(op)); err != nil {
-		r.rec.failed("deliver", fmt.Errorf("%s %s via %s: %w", op.User, op.MessageID, in.Config.Name, err), isTempFail(err))
+		r.rec.failed(op.User, "deliver", fmt.Errorf("%s %s via %s: %w", op.User, op.MessageID, in.Config.Name, err), isTempFail(err))
 		return
 	}
 	r.rec.do(func(m *check.Model, step int) {
@@ -111,12 +116,12 @@ func (r *run) session(ctx context.Context, in *Instance, i int, op mailgen.Op, s
 	defer closeT()
 	s, err := dialIMAP(in.IMAPAddr(), op.User, t)
 	if err != nil {
-		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
+		r.rec.failed(op.User, "session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
 		return
 	}
 	defer s.close()
 	if err := r.commands(ctx, s, in.Config.Name, op, scale); err != nil {
-		r.rec.failed("session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
+		r.rec.failed(op.User, "session", fmt.Errorf("%s via %s: %w", op.User, in.Config.Name, err), false)
 		return
 	}
 	r.rec.do(func(*check.Model, int) { r.rec.res.sessions++ })

@@ -57,21 +57,37 @@ func (m *Model) RenameEnd(from, to FolderOp, done, notFound, targetExists bool, 
 }
 
 // folderAt returns whether name existed at step as far as clients were
-// told, and whether that is known.
+// told, and whether that is known: the settled CREATE or DELETE that
+// ended last decides, unless a command with another effect (or an
+// unknown outcome) overlapped it or was still in flight at step. Two that
+// overlap may have taken effect in either order.
 func (b *mailbox) folderAt(name string, step int) (exists, known bool) {
-	known = true // never created: it does not exist
+	var ops []folderOp
+	last := -1
 	for _, op := range b.folderOps {
 		if op.name != name || op.begin > step {
 			continue
 		}
+		if op.ok && op.end >= 0 && op.end <= step && (last < 0 || op.end > ops[last].end) {
+			last = len(ops)
+		}
+		ops = append(ops, op)
+	}
+	if last < 0 {
+		return false, len(ops) == 0 // never created: it does not exist
+	}
+	l := ops[last]
+	for i, op := range ops {
+		settled := op.ok && op.end >= 0 && op.end <= step
 		switch {
-		case op.end < 0 || op.end > step || !op.ok:
-			known = false
+		case i == last:
+		case settled && op.create == l.create:
+		case op.end >= 0 && op.end <= step && op.end < l.begin:
 		default:
-			exists, known = op.create, true
+			return false, false
 		}
 	}
-	return exists, known
+	return l.create, true
 }
 
 // touched reports whether a CREATE or DELETE of name overlapped [from, to].

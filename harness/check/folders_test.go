@@ -53,3 +53,27 @@ func TestAuditFolders(t *testing.T) {
 		t.Fatalf("findings %v, want a lost and a resurrected folder", fs)
 	}
 }
+
+// A DELETE that began before a CREATE of the same folder and answered
+// after it may have taken effect in either order: the folder's state is
+// unknown. Two that did not overlap are ordered by their answers.
+func TestOverlappingCreateAndDelete(t *testing.T) {
+	m := NewModel()
+	del := m.FolderBegin("u", "F", false, 1)
+	cr := m.FolderBegin("u", "F", true, 2)
+	m.FolderEnd(cr, true, 3)
+	m.FolderEnd(del, true, 4)
+	m.AuditFolders("u", []string{"INBOX"}, 5)
+	m.AuditFolders("u", []string{"INBOX", "F"}, 5)
+	if fs := m.Findings(); len(fs) != 0 {
+		t.Fatalf("findings %v, want none", fs)
+	}
+	cr = m.FolderBegin("u", "F", true, 6) // after both: it exists
+	m.FolderEnd(cr, true, 7)
+	same := m.FolderBegin("u", "F", true, 6) // a concurrent CREATE agrees
+	m.FolderEnd(same, true, 8)
+	m.AuditFolders("u", []string{"INBOX"}, 9)
+	if fs := m.Findings(); len(fs) != 1 || fs[0].Kind != Lost {
+		t.Fatalf("findings %v, want the folder lost", fs)
+	}
+}

@@ -68,7 +68,21 @@
 // keyword in each record, the field grown as keywords_ext_register does.
 // Not modelled: the other extensions Dovecot itself keeps (modseq,
 // maildir's per-record data), moving the index to memory after a write
-// error (the error is returned instead), .log.2 expiry and views.
+// error (the error is returned instead) and .log.2 expiry.
+//
+// # Resets and views
+//
+// A new log continues the old one: a rotation from the old log's end, the
+// replacement of a missing or corrupted log from the map's position. Only
+// Sync.Reset (an index rebuild: sdbox, mdbox, doveadm force-resync)
+// starts afresh, prev_file_seq 0; DEVIATION: the reset's records go to
+// the dovecot.index written with it rather than into the new log, so a
+// process opening a reset log reads that dovecot.index. A View is what an
+// IMAP session holds between commands (box->view): each command ends with
+// View.End, and a reset between the view's position and the head, found
+// through .log.2 as mail_transaction_log_view_set finds it, makes the view
+// inconsistent for good: "%s reset, view is now inconsistent", and the
+// session ends with mailstore.ErrInconsistent after its change was made.
 //
 // # dovecot.index.cache
 //
