@@ -97,14 +97,23 @@ func (b *mailbox) resolve(id string, uid mailstore.UID) string {
 // Stored records a successful flag and keyword change of message id (or,
 // when the client could not read it, of whatever message uid names).
 func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
+	if x := m.actedOn(user, id, uid, step); x != nil {
+		x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
+		x.alts = nil
+	}
+}
+
+// actedOn returns the message a client's command at step named (by
+// Message-ID, or by UID when the client could not read it), with step
+// added to its history; nil when it names none the model knows.
+func (m *Model) actedOn(user, id string, uid mailstore.UID, step int) *message {
 	b := m.box(user)
 	if id = b.resolve(id, uid); id == "" {
-		return
+		return nil
 	}
 	x := b.msg(id)
-	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
-	x.alts = nil
 	x.steps = append(x.steps, step)
+	return x
 }
 
 // StoreInDoubt records a flag and keyword change (resolved as Stored
@@ -112,43 +121,30 @@ func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags
 // command was sent, so it may or may not have been applied. Either
 // outcome is acceptable until a later STORE is acknowledged.
 func (m *Model) StoreInDoubt(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
-	b := m.box(user)
-	if id = b.resolve(id, uid); id == "" {
-		return
+	if x := m.actedOn(user, id, uid, step); x != nil {
+		x.alts = append(x.alts, flagState{flags, mailstore.SortKeywords(keywords)})
 	}
-	x := b.msg(id)
-	x.alts = append(x.alts, flagState{flags, mailstore.SortKeywords(keywords)})
-	x.steps = append(x.steps, step)
 }
 
 // MarkedDeleted records a STORE +FLAGS \Deleted (answered or cut off)
 // before an expunge: should the expunge not happen, the message may keep
 // the flag on top of whatever flags it may have had.
 func (m *Model) MarkedDeleted(user, id string, uid mailstore.UID, step int) {
-	b := m.box(user)
-	if id = b.resolve(id, uid); id == "" {
-		return
-	}
-	x := b.msg(id)
-	if !x.stored {
-		return // its flags are not checked
+	x := m.actedOn(user, id, uid, step)
+	if x == nil || !x.stored {
+		return // unknown, or its flags are not checked
 	}
 	for _, a := range append([]flagState{{x.flags, x.keywords}}, x.alts...) {
 		x.alts = append(x.alts, flagState{a.flags | mailstore.Deleted, a.keywords})
 	}
-	x.steps = append(x.steps, step)
 }
 
 // ExpungeInDoubt records an expunge whose answer never came: the message
 // may be gone or still there.
 func (m *Model) ExpungeInDoubt(user, id string, uid mailstore.UID, step int) {
-	b := m.box(user)
-	if id = b.resolve(id, uid); id == "" {
-		return
+	if x := m.actedOn(user, id, uid, step); x != nil {
+		x.maybeGone = true
 	}
-	x := b.msg(id)
-	x.maybeGone = true
-	x.steps = append(x.steps, step)
 }
 
 // MoveInDoubt records a MOVE of message id (uid in INBOX) to user's
@@ -199,13 +195,9 @@ func (m *Model) Moved(user, dst, id string, uid, to mailstore.UID, flags mailsto
 
 // Expunged records a successful expunge, resolved as Stored does.
 func (m *Model) Expunged(user, id string, uid mailstore.UID, step int) {
-	b := m.box(user)
-	if id = b.resolve(id, uid); id == "" {
-		return
+	if x := m.actedOn(user, id, uid, step); x != nil {
+		x.expunged = true
 	}
-	x := b.msg(id)
-	x.expunged = true
-	x.steps = append(x.steps, step)
 }
 
 // Observed records what one Sync showed a client and checks what must hold
