@@ -139,7 +139,17 @@ func (r *run) transcript(name string) (w io.Writer, close func()) {
 	if err != nil {
 		return nil, func() {}
 	}
-	return f, func() { f.Close() }
+	return bestEffort{f}, func() { f.Close() }
+}
+
+// bestEffort writes to w and ignores its errors: go-imap copies the
+// protocol to the transcript inside its reads and writes, where a full
+// disk would otherwise fail the session.
+type bestEffort struct{ w io.Writer }
+
+func (b bestEffort) Write(p []byte) (int, error) {
+	_, _ = b.w.Write(p)
+	return len(p), nil
 }
 
 func (r *run) commands(ctx context.Context, s *imapSession, host string, op mailgen.Op, scale float64) error {
@@ -253,7 +263,7 @@ func (r *run) change(s *imapSession, user string, c mailgen.Command, ml *mailsto
 	res, err := s.expunge(ml.UID)
 	r.rec.do(func(m *check.Model, step int) {
 		if res.deleted || res.deleteDoubt {
-			m.MarkedDeleted(user, ml.MessageID, ml.UID, step)
+			m.MarkedDeleted(user, ml.MessageID, ml.UID, res.deleted, step)
 		}
 		switch {
 		case res.expunged:

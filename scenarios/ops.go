@@ -218,55 +218,57 @@ func answer(err error) string {
 
 // change runs a STORE or EXPUNGE on one message the session knows.
 // A successful STORE updates m, the session's view of the message. One
-// that ends the session (mailstore.ErrInconsistent) was made, but its
-// client was disconnected before the answer: the model holds it in doubt.
+// that ends the session (mailstore.ErrInconsistent) was made unless the
+// message was gone, though its client was disconnected before the answer:
+// the model holds the engine to it (the real tier, which cannot know,
+// holds it in doubt).
 func (r *runner) change(box mailstore.Mailbox, user string, c mailgen.Command, m *mailstore.Mail) error {
 	if c.Kind == mailgen.Store {
 		err := box.Store(m.UID, c.Flags, c.Keywords)
-		what := strings.TrimSpace(c.Flags.String() + " " + strings.Join(c.Keywords, " "))
-		switch {
-		case err == nil:
+		if made(err) {
 			m.Flags, m.Keywords = c.Flags, c.Keywords
 			r.model.Stored(user, m.MessageID, m.UID, c.Flags, c.Keywords,
-				r.ack("store uid=%d %s (%s)", m.UID, m.MessageID, what))
-		case cutOff(err):
-			r.model.StoreInDoubt(user, m.MessageID, m.UID, c.Flags, c.Keywords,
-				r.ack("store uid=%d %s (%s) cut off: %v", m.UID, m.MessageID, what, err))
+				r.ack("store uid=%d %s (%s)%s", m.UID, m.MessageID,
+					strings.TrimSpace(c.Flags.String()+" "+strings.Join(c.Keywords, " ")), cutOffNote(err)))
 		}
 		return ignoreExpunged(err)
 	}
 	err := box.Expunge(m.UID)
-	switch {
-	case err == nil:
-		r.model.Expunged(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s", m.UID, m.MessageID))
-	case cutOff(err):
-		r.model.ExpungeInDoubt(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s cut off: %v", m.UID, m.MessageID, err))
+	if made(err) {
+		r.model.Expunged(user, m.MessageID, m.UID, r.ack("expunge uid=%d %s%s", m.UID, m.MessageID, cutOffNote(err)))
 	}
 	return ignoreExpunged(err)
 }
 
 // move runs UID MOVE of one message the session knows to Archive. A copy
 // saved before the expunge failed is in Archive as far as the client can
-// tell (a NO after COPYUID would not say), and still in INBOX; a MOVE cut
-// off by a disconnect leaves the client knowing nothing.
+// tell (a NO after COPYUID would not say), and still in INBOX. A MOVE cut
+// off after its expunge was made counts as made (see change).
 func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail) error {
 	if m.MessageID == "" {
 		return nil // the session could not read it: the client would not move it
 	}
 	mv, err := mailstore.Move(src, dst, m)
-	switch {
-	case mv.Copied && cutOff(err):
-		r.model.MoveInDoubt(user, mailgen.Archive, m.MessageID, m.UID, m.Flags, m.Keywords,
-			r.ack("move uid=%d %s to %s cut off: %v", m.UID, m.MessageID, mailgen.Archive, err))
-	case mv.Copied:
+	if mv.Copied {
 		what := "move"
-		if err != nil {
+		if !made(err) {
 			what = "copy" // the expunge (or the copy's flags) failed
 		}
-		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, mv.UID, m.Flags, m.Keywords, err == nil, mv.Flagged,
-			r.ack("%s uid=%d %s to %s uid=%d", what, m.UID, m.MessageID, mailgen.Archive, mv.UID))
+		r.model.Moved(user, mailgen.Archive, m.MessageID, m.UID, mv.UID, m.Flags, m.Keywords, made(err), mv.Flagged,
+			r.ack("%s uid=%d %s to %s uid=%d%s", what, m.UID, m.MessageID, mailgen.Archive, mv.UID, cutOffNote(err)))
 	}
 	return ignoreExpunged(err)
+}
+
+// made: the command's change was made, answered or not.
+func made(err error) bool { return err == nil || (cutOff(err) && !isExpunged(err)) }
+
+// cutOffNote marks a command whose answer the client never got.
+func cutOffNote(err error) string {
+	if cutOff(err) {
+		return " (cut off: " + mailstore.ErrInconsistent.Error() + ")"
+	}
+	return ""
 }
 
 // cutOff: the command was made, but the session ended before its answer
@@ -274,9 +276,10 @@ func (r *runner) move(src, dst mailstore.Mailbox, user string, m mailstore.Mail)
 func cutOff(err error) bool { return errors.Is(err, mailstore.ErrInconsistent) }
 
 // ignoreExpunged: a command on a message another session expunged meanwhile
-// fails for the client, as in IMAP; that is not a failed operation.
+// fails for the client, as in IMAP; that is not a failed operation. A
+// session cut off is.
 func ignoreExpunged(err error) error {
-	if err == nil || isExpunged(err) {
+	if err == nil || (isExpunged(err) && !cutOff(err)) {
 		return nil
 	}
 	return err

@@ -82,7 +82,7 @@ func (b *mailbox) folderAt(name string, step int) (exists, known bool) {
 		switch {
 		case i == last:
 		case settled && op.create == l.create:
-		case op.end >= 0 && op.end <= step && op.end < l.begin:
+		case op.end >= 0 && op.end <= step && op.end <= l.begin: // answered before it began
 		default:
 			return false, false
 		}

@@ -77,3 +77,19 @@ func TestOverlappingCreateAndDelete(t *testing.T) {
 		t.Fatalf("findings %v, want the folder lost", fs)
 	}
 }
+
+// One session's DELETE and then CREATE of a folder: the CREATE begins at
+// the step the DELETE was answered, and the two are ordered.
+func TestBackToBackDeleteAndCreate(t *testing.T) {
+	m := NewModel()
+	c := m.FolderBegin("u", "F", true, 1)
+	m.FolderEnd(c, true, 2)
+	d := m.FolderBegin("u", "F", false, 3)
+	m.FolderEnd(d, true, 4)
+	c = m.FolderBegin("u", "F", true, 4)
+	m.FolderEnd(c, true, 5)
+	m.AuditFolders("u", []string{"INBOX"}, 6)
+	if fs := m.Findings(); len(fs) != 1 || fs[0].Kind != Lost {
+		t.Fatalf("findings %v, want the folder lost", fs)
+	}
+}

@@ -126,16 +126,27 @@ func (m *Model) StoreInDoubt(user, id string, uid mailstore.UID, flags mailstore
 	}
 }
 
-// MarkedDeleted records a STORE +FLAGS \Deleted (answered or cut off)
-// before an expunge: should the expunge not happen, the message may keep
-// the flag on top of whatever flags it may have had.
-func (m *Model) MarkedDeleted(user, id string, uid mailstore.UID, step int) {
+// MarkedDeleted records a STORE +FLAGS \Deleted before an expunge:
+// answered, the message has the flag on top of whatever flags it had;
+// cut off, it may have it. Either way it keeps it should the expunge not
+// happen.
+func (m *Model) MarkedDeleted(user, id string, uid mailstore.UID, answered bool, step int) {
 	x := m.actedOn(user, id, uid, step)
 	if x == nil || !x.stored {
 		return // unknown, or its flags are not checked
 	}
+	if answered {
+		x.flags |= mailstore.Deleted
+		for i := range x.alts {
+			x.alts[i].flags |= mailstore.Deleted
+		}
+		return
+	}
 	for _, a := range append([]flagState{{x.flags, x.keywords}}, x.alts...) {
-		x.alts = append(x.alts, flagState{a.flags | mailstore.Deleted, a.keywords})
+		a.flags |= mailstore.Deleted
+		if !slices.ContainsFunc(x.alts, a.equal) {
+			x.alts = append(x.alts, a)
+		}
 	}
 }
 
@@ -161,7 +172,11 @@ func (m *Model) MoveInDoubt(user, dst, id string, uid mailstore.UID, flags mails
 
 type flagState struct {
 	flags    mailstore.Flags
-	keywords []string
+	keywords []string // sorted
+}
+
+func (a flagState) equal(b flagState) bool {
+	return a.flags == b.flags && slices.Equal(a.keywords, b.keywords)
 }
 
 // MailboxKey names user's mailbox name for the model's other methods, which
@@ -309,9 +324,7 @@ func (m *Model) Audit(user string, mails []mailstore.Mail, step int) {
 			m.add(Finding{Kind: Resurrected, User: user, Detail: fmt.Sprintf("%s was expunged and is back as UID %d", id, ml.UID), Steps: m.stepsOf(b, id, step)})
 		case ok && x.copies+x.maybeCopies > 1:
 			// copies of concurrent MOVEs carry what each mover saw
-		case ok && slices.ContainsFunc(x.alts, func(a flagState) bool {
-			return ml.Flags == a.flags && slices.Equal(mailstore.SortKeywords(ml.Keywords), a.keywords)
-		}):
+		case ok && slices.ContainsFunc(x.alts, flagState{ml.Flags, mailstore.SortKeywords(ml.Keywords)}.equal):
 		case ok && x.stored && ml.Flags != x.flags:
 			m.add(Finding{Kind: FlagsLost, User: user,
 				Detail: fmt.Sprintf("%s has flags (%s), last STORE set (%s)", id, ml.Flags, x.flags), Steps: m.stepsOf(b, id, step)})

@@ -120,7 +120,7 @@ func TestModelFindings(t *testing.T) {
 		{"an expunge cut off after its \\Deleted STORE leaves the flag", func(m *Model) {
 			m.Delivered("u", "<a>", 1, 1)
 			m.Stored("u", "<a>", 1, mailstore.Seen, nil, 2)
-			m.MarkedDeleted("u", "<a>", 1, 3)
+			m.MarkedDeleted("u", "<a>", 1, false, 3)
 			m.ExpungeInDoubt("u", "<a>", 1, 3)
 			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen|mailstore.Deleted)}, 4)
 		}, nil, Clean},
@@ -181,5 +181,16 @@ func TestModelFindings(t *testing.T) {
 				t.Fatalf("verdict %s, want %s", v, tc.want)
 			}
 		})
+	}
+}
+
+func TestAnsweredDeletedFlagMustStick(t *testing.T) {
+	m := NewModel()
+	m.Delivered("u", "<a>", 1, 1)
+	m.Stored("u", "<a>", 1, mailstore.Seen, nil, 2)
+	m.MarkedDeleted("u", "<a>", 1, true, 3) // the UID EXPUNGE then got a NO
+	m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen)}, 4)
+	if fs := m.Findings(); len(fs) != 1 || fs[0].Kind != FlagsLost {
+		t.Fatalf("findings %v, want the \\Deleted flag lost", fs)
 	}
 }

@@ -72,8 +72,10 @@ func (ix *Index) createLog(indexID uint32, prev *logFile, rotate bool, from *log
 			h.FileSeq = oh.FileSeq + 1 // sequences keep growing
 		}
 	}
-	if prev != nil && prev.hdr.FileSeq >= h.FileSeq {
-		h.FileSeq = prev.hdr.FileSeq + 1
+	for _, lf := range []*logFile{prev, ix.head} {
+		if lf != nil && lf.hdr.FileSeq >= h.FileSeq {
+			h.FileSeq = lf.hdr.FileSeq + 1
+		}
 	}
 	if err := l.Replace(h.Marshal(), ix.env.Settings.MailFsync == mailstore.FsyncAlways); err != nil {
 		return nil, fmt.Errorf("create log: %w", err)
@@ -150,6 +152,7 @@ func (ix *Index) rotate() error {
 	}
 	old.close()
 	ix.head = lf
+	ix.sawLog(lf)
 	ix.m.Hdr.Log2RotateTime = uint32(ix.env.Clock.Now().Unix())
 	ix.recreate = true
 	return nil

@@ -39,6 +39,10 @@ type Index struct {
 	recreate  bool  // rewrite dovecot.index at the next unlock
 	dotlock   lockHolder
 	cache     *Cache // dovecot.index.cache, opened on first use
+	// logHeaders are the headers of the logs this process has had as its
+	// head, by file seq: views follow the chain through them
+	// (struct mail_transaction_log keeps the files it opened).
+	logHeaders map[uint32]LogHeader
 }
 
 // Config errors of mail_nfs_index (mail-storage-settings.c).
@@ -114,16 +118,47 @@ func (ix *Index) openFiles() error {
 		return err
 	}
 	ix.head = head
-	if h := head.hdr; h.PrevFileSeq == 0 && h.FileSeq > 1 && (m == nil || m.Hdr.LogFileSeq < h.FileSeq) {
-		// a reset log: DEVIATION: the reset's records are in the
-		// dovecot.index written with it, not in the log, so read that
-		// rather than replay the log onto an older map
-		if m2, ino2, err := ix.readIndexFile(); err == nil && m2 != nil && m2.Hdr.LogFileSeq == h.FileSeq {
-			m, ino = m2, ino2
-		}
+	ix.sawLog(head)
+	if resetAhead(head, m) {
+		m, ino = ix.readResetIndex(head, m, ino)
 	}
 	ix.install(m, ino)
 	return ix.syncMap()
+}
+
+// sawLog remembers lf's header for views.
+func (ix *Index) sawLog(lf *logFile) {
+	if ix.logHeaders == nil {
+		ix.logHeaders = map[uint32]LogHeader{}
+	}
+	ix.logHeaders[lf.hdr.FileSeq] = lf.hdr
+}
+
+// resetAhead reports whether lf is a reset log (prev_file_seq 0, past the
+// first) that m, read from dovecot.index, predates.
+func resetAhead(lf *logFile, m *Map) bool {
+	return lf.hdr.PrevFileSeq == 0 && lf.hdr.FileSeq > 1 && (m == nil || m.Hdr.LogFileSeq < lf.hdr.FileSeq)
+}
+
+// readResetIndex reads the dovecot.index a reset wrote with its log lf.
+// DEVIATION: Dovecot writes a reset's records into the new log; Sync.Reset
+// writes them into dovecot.index after putting the log in place, holding
+// the log lock until it has. So a reader that finds the reset log but an
+// older dovecot.index waits for that lock and reads the index again. m and
+// ino are what it had; they stand when the lock or the read fails.
+func (ix *Index) readResetIndex(lf *logFile, m *Map, ino uint64) (*Map, uint64) {
+	if lf.locked {
+		return m, ino
+	}
+	if err := ix.lockLog(lf); err != nil {
+		return m, ino
+	}
+	m2, ino2, err := ix.readIndexFile()
+	ix.unlockLog(lf)
+	if err != nil || m2 == nil {
+		return m, ino
+	}
+	return m2, ino2
 }
 
 // install makes m (nil: none on disk) the starting point of the map,

@@ -59,6 +59,7 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	ix.follow(old, lf)
 	old.close()
 	ix.head = lf
+	ix.sawLog(lf)
 	return true, nil
 }
 
@@ -89,6 +90,9 @@ func (ix *Index) relocate(lf *logFile) {
 	saved := ix.head
 	ix.head = lf
 	m, ino, err := ix.readIndexFile()
+	if err == nil && resetAhead(lf, m) {
+		m, ino = ix.readResetIndex(lf, m, ino)
+	}
 	if err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID {
 		m = ix.m // keep what we know
 		m.Hdr.IndexID = lf.hdr.IndexID
@@ -137,6 +141,7 @@ func (ix *Index) replaceLog(reset bool) error {
 	wasLocked := old.locked
 	old.close()
 	ix.head = lf
+	ix.sawLog(lf)
 	ix.logSeq, ix.logOffset = lf.hdr.FileSeq, int64(lf.hdr.HdrSize)
 	ix.recreate = true
 	if wasLocked {

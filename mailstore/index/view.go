@@ -10,7 +10,9 @@ import (
 
 // View is what an IMAP session holds of a mailbox index between its
 // commands (struct mail_index_view as box->view): the log position its
-// last sync reached. Dovecot syncs the view at the end of every command;
+// last sync reached. Dovecot syncs the view at the end of every command
+// (DEVIATION: the engines sync it at the end of STORE and EXPUNGE, which
+// MOVE ends with, not after the FETCH a client sends with its SELECT);
 // when the log between that position and the head was reset (a rebuild,
 // `doveadm force-resync`, by any process on any host) the messages the
 // session numbered may no longer exist as it numbered them, so the view
@@ -50,10 +52,11 @@ func (v *View) Sync() error {
 }
 
 // resetSince reports whether a log after file seq, up to the head, starts
-// a reset (prev_file_seq 0), following the chain through .log.2 as
-// mail_transaction_log_view_set does through the files it has. When the
-// chain is broken (the file between is gone) Dovecot regenerates the
-// missing changes from the maps instead and sees no reset.
+// a reset (prev_file_seq 0), following the chain as
+// mail_transaction_log_view_set does through the files it has: the logs
+// this process had as its head, and .log.2 for the one before the head.
+// When the chain is broken (the file between is gone) Dovecot regenerates
+// the missing changes from the maps instead and sees no reset.
 func (ix *Index) resetSince(seq uint32) bool {
 	h := ix.head.hdr
 	for h.FileSeq > seq {
@@ -63,8 +66,12 @@ func (ix *Index) resetSince(seq uint32) bool {
 		if h.PrevFileSeq <= seq {
 			return false
 		}
-		prev, err := ix.readLogHeader(ix.logPath() + ".2")
-		if err != nil || prev.FileSeq != h.PrevFileSeq {
+		prev, ok := ix.logHeaders[h.PrevFileSeq]
+		if !ok && h.FileSeq == ix.head.hdr.FileSeq {
+			p, err := ix.readLogHeader(ix.logPath() + ".2")
+			prev, ok = p, err == nil && p.FileSeq == h.PrevFileSeq
+		}
+		if !ok {
 			return false
 		}
 		h = prev
@@ -90,15 +97,16 @@ func (ix *Index) readLogHeader(path string) (LogHeader, error) {
 // End finishes an IMAP command on the session's mailbox as imap's
 // cmd_sync does: the index is refreshed and the view synced. err is the
 // command's outcome; a failure (other than mailstore.ErrExpunged, which
-// IMAP answers OK) is answered NO without a sync. A nil View (no SELECT
-// yet) does nothing.
+// IMAP answers OK) is answered NO without a sync. An inconsistent view
+// returns mailstore.ErrInconsistent joined with err: the change was made
+// unless err says otherwise. A nil View (no SELECT yet) does nothing.
 func (v *View) End(err error) error {
 	if v == nil || (err != nil && !errors.Is(err, mailstore.ErrExpunged)) {
 		return err
 	}
 	_ = v.ix.Refresh() // logged; the command's answer stands
 	if verr := v.Sync(); verr != nil {
-		return verr
+		return errors.Join(verr, err) // still says ErrExpunged when it was
 	}
 	return err
 }

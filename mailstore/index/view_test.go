@@ -2,12 +2,14 @@ package index_test
 
 import (
 	"errors"
+	"io/fs"
 	"testing"
 	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
+	"github.com/nfsmail/nfsmail/vfs/memfs"
 )
 
 // reset rebuilds ix's index from its own map, as a force-resync does.
@@ -108,4 +110,54 @@ func TestViewSurvivesRotationAndARepairedLog(t *testing.T) {
 	if got := log.Find("view is now inconsistent"); len(got) != 0 {
 		t.Errorf("log = %v", got)
 	}
+}
+
+// staleIndexFS serves the first read of dovecot.index from a copy taken
+// earlier: a reader that opens between a reset's new log and its
+// dovecot.index.
+type staleIndexFS struct {
+	vfs.FS
+	old []byte
+}
+
+func (f *staleIndexFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
+	if name == "u/Maildir/dovecot.index" && f.old != nil {
+		old := f.old
+		f.old = nil
+		tmp := memfs.New(time.Now)
+		if err := vfs.WriteFile(tmp, "i", old, 0o600); err != nil {
+			return nil, err
+		}
+		return tmp.OpenFile("i", flag, perm)
+	}
+	return f.FS.OpenFile(name, flag, perm)
+}
+
+func TestOpenAfterAResetReadsItsIndex(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 3)
+	a.Close() // writes dovecot.index
+	old, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = open(t, w.env(1, log, nil))
+	s, err := a.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Map().Clone()
+	m.Recs = m.Recs[:1]
+	if err := s.Reset(m); err != nil {
+		t.Fatal(err)
+	}
+	env := w.env(2, log, nil)
+	env.FS = &staleIndexFS{FS: w.fs, old: old}
+	b := open(t, env)
+	if got := uids(b.Map()); len(got) != 1 {
+		t.Errorf("a reader opening during the reset sees UIDs %v, want the reset's [1]", got)
+	}
+	noLog(t, log)
 }
