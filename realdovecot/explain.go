@@ -29,8 +29,11 @@ var reasons = []reason{
 		"index read through a stale attribute cache or kept on another host; in real Dovecot not traced yet)"},
 	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
 	{"already exists, rebuilding", "two hosts took the same next_uid"},
-	{"pread() failed", "dovecot.index read through the handle of a file another host replaced; the engines " +
-		"reopen dovecot.index by name at each refresh, so only cache and lock files go stale under them"},
+	{"pread() failed", "dovecot.index.cache's field headers read (pread, mmap_disable=yes) through the handle " +
+		"of a cache file a rebuild or another host replaced; Dovecot logs this read's ESTALE, its record reads " +
+		"stay silent; the engines keep one field and never follow the field-header chain, so they do not meet it"},
+	{"mail_index_wait_lock_fd() failed", "dovecot.index.log locked through the handle of a log a reset or " +
+		"another host replaced (after the fcntl line)"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},
 	{"transaction log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},

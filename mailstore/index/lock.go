@@ -49,7 +49,9 @@ func (ix *Index) lockLog(lf *logFile) error {
 			return nil
 		}
 		if !errors.Is(err, vfs.ErrWouldBlock) {
+			// file_wait_lock's line, then mail_transaction_log_file_lock's
 			ix.errorf("%s", ix.lockFailure(lf.path, err, true))
+			ix.errorf("mail_index_wait_lock_fd() failed with file %s: %s", lf.path, mailstore.Strerror(err))
 			return fmt.Errorf("index: lock %s: %w", lf.path, err)
 		}
 		if !ix.env.Clock.Now().Before(deadline) {
