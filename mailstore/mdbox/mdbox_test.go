@@ -175,3 +175,7 @@ func TestRapidSingleHost(t *testing.T) {
 		t.Repeat(rapid.StateMachineActions(m))
 	})
 }
+
+func TestResyncEndsSessions(t *testing.T) {
+	mailtest.CheckResyncEndsSessions(t, func(env mailstore.Env) (mailtest.Resyncer, error) { return mdbox.New(env, "u") })
+}

@@ -198,3 +198,7 @@ func TestFileFormat(t *testing.T) {
 		t.Errorf("log %v", log.Entries)
 	}
 }
+
+func TestResyncEndsSessions(t *testing.T) {
+	mailtest.CheckResyncEndsSessions(t, func(env mailstore.Env) (mailtest.Resyncer, error) { return sdbox.New(env, "u") })
+}

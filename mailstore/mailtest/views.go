@@ -1,0 +1,70 @@
+package mailtest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nfsmail/nfsmail/mailstore"
+)
+
+// Resyncer is a Mailbox that `doveadm force-resync` can rebuild.
+type Resyncer interface {
+	mailstore.Mailbox
+	ForceResync() error
+}
+
+// CheckResyncEndsSessions is the engines' shared test of index views: a
+// session that SELECTed before another process's force-resync has its
+// next STORE made but ends with mailstore.ErrInconsistent and Dovecot's
+// log line; a new SELECT works again and sees the change.
+func CheckResyncEndsSessions(t *testing.T, open func(env mailstore.Env) (Resyncer, error)) {
+	t.Helper()
+	w := NewWorld()
+	imap, admin := w.Host("h", 1, 0), w.Host("h", 2, 0)
+	session, err := open(imap.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 2; n++ {
+		if _, err := session.Deliver(Message(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := session.Sync(); err != nil { // SELECT
+		t.Fatal(err)
+	}
+	if err := session.Store(1, mailstore.Seen, nil); err != nil {
+		t.Fatalf("STORE before the resync: %v", err)
+	}
+	doveadm, err := open(admin.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doveadm.ForceResync(); err != nil {
+		t.Fatal(err)
+	}
+	err = session.Store(2, mailstore.Flagged, nil)
+	if !errors.Is(err, mailstore.ErrInconsistent) {
+		t.Fatalf("STORE after the resync = %v, want ErrInconsistent", err)
+	}
+	if got := imap.Log.Find("reset, view is now inconsistent"); len(got) != 1 || !strings.HasSuffix(got[0].Text, "dovecot.index reset, view is now inconsistent") {
+		t.Errorf("log = %v", imap.Log.Entries)
+	}
+	mails, err := session.Sync() // a new SELECT
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[mailstore.UID]mailstore.Flags{1: mailstore.Seen, 2: mailstore.Flagged}
+	if len(mails) != 2 {
+		t.Fatalf("after the resync: %v", mails)
+	}
+	for _, ml := range mails {
+		if ml.Flags != want[ml.UID] {
+			t.Errorf("UID %d has %v, want %v (the cut-off STORE was made)", ml.UID, ml.Flags, want[ml.UID])
+		}
+	}
+	if err := session.Store(1, 0, nil); err != nil {
+		t.Errorf("STORE after a new SELECT: %v", err)
+	}
+}
