@@ -74,8 +74,9 @@
 //
 // A new log continues the old one: a rotation from the old log's end, the
 // replacement of a missing or corrupted log from the map's position. Only
-// Sync.Reset (an index rebuild: sdbox, mdbox, doveadm force-resync)
-// starts afresh, prev_file_seq 0; DEVIATION: the reset's records go to
+// Sync.Reset (an sdbox or mdbox rebuild, doveadm force-resync of either,
+// a Maildir whose dovecot-uidlist changed UIDVALIDITY) starts afresh,
+// prev_file_seq 0; DEVIATION: the reset's records go to
 // the dovecot.index written with it rather than into the new log, so a
 // process opening a reset log reads that dovecot.index. A View is what an
 // IMAP session holds between commands (box->view): each command ends with

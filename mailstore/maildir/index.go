@@ -68,6 +68,7 @@ type indexSync struct {
 	fullRescan bool
 	failed     bool
 	curUpdate  bool
+	reset      bool        // the uidlist's UIDVALIDITY changed: the index is reset
 	lock       *index.Sync // the on-disk index's sync lock (nil: INDEX=MEMORY)
 	kw         *keywordSync
 }
@@ -110,7 +111,7 @@ func (ix *indexSync) sync(partial bool) int {
 	hdrUV := ix.v.uidValidity
 	if uv != hdrUV && uv != 0 && hdrUV != 0 {
 		m.warn("Maildir %s: UIDVALIDITY changed (%d -> %d)", m.root, hdrUV, uv)
-		ix.v, hdrUV = newView(), 0
+		ix.v, hdrUV, ix.reset = newView(), 0, true // mail_index_reset
 	}
 	ix.old, ix.hdrNextUID, ix.firstRec = ix.v.recs, ix.v.nextUID, max(ix.v.firstRecentUID, 1)
 	before := m.nowSecs()
@@ -274,7 +275,11 @@ func (ix *indexSync) commit(dropRecent bool) {
 		s := ix.lock
 		ix.lock = nil
 		old := s.Map()
-		if err := s.Commit(mapOf(ix.v, old).Diff(old)); err == nil {
+		commit := func() error { return s.Commit(mapOf(ix.v, old).Diff(old)) }
+		if ix.reset {
+			commit = func() error { return s.Reset(mapOf(ix.v, old)) }
+		}
+		if err := commit(); err == nil {
 			m.view = viewOf(m.index.Map())
 		}
 	}

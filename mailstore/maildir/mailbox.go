@@ -21,6 +21,7 @@ type Mailbox struct {
 	uidlist  *uidlist
 	keywords *keywordsFile
 	index    *index.Index // nil with INDEX=MEMORY
+	iview    *index.View  // the IMAP session's view of the index, from its last Sync (SELECT)
 	view     view
 	hdr      maildirHdr
 	gen      nameGen

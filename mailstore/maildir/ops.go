@@ -25,6 +25,7 @@ func (m *Mailbox) Sync() ([]mailstore.Mail, error) {
 	mails := m.mails()
 	if m.index != nil {
 		_ = m.index.CacheMessageIDs(mails) // the cache is advisory: failures are logged, not returned
+		m.iview = m.index.NewView()        // a SELECT fixes an inconsistent view
 	}
 	return mails, nil
 }
@@ -44,7 +45,7 @@ func (m *Mailbox) ForceResync() error {
 // moved) with the keywords' letters from dovecot-keywords.
 func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
 	c := &change{uid: uint32(uid), flags: flags, keywords: mailstore.SortKeywords(keywords)}
-	if err := m.change(c); err != nil {
+	if err := m.iview.End(m.change(c)); err != nil {
 		return fmt.Errorf("maildir: store uid %d: %w", uid, err)
 	}
 	return nil
@@ -54,7 +55,11 @@ func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []str
 // already gone counts as expunged.
 func (m *Mailbox) Expunge(uid mailstore.UID) error {
 	c := &change{uid: uint32(uid), expunge: true}
-	if err := m.change(c); err != nil && !(c.gone && errors.Is(err, mailstore.ErrExpunged)) {
+	err := m.change(c)
+	if c.gone && errors.Is(err, mailstore.ErrExpunged) {
+		err = nil
+	}
+	if err := m.iview.End(err); err != nil {
 		return fmt.Errorf("maildir: expunge uid %d: %w", uid, err)
 	}
 	return nil
