@@ -42,7 +42,7 @@ func (f *dovecotFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.format, "format", "", "override the mailbox `FORMAT` (maildir, sdbox, mdbox)")
 	cmd.Flags().StringVar(&f.mount, "mount", "", "override the NFS mount `OPTIONS` of every backend")
 	cmd.Flags().StringVar(&f.server, "server", "", "use an 'nfsmail serve' at `HOST:PORT` instead of an in-process server")
-	cmd.Flags().StringVar(&f.keep, "keep", "", "keep mount points, configs and logs under `DIR` (one subdirectory per run)")
+	cmd.Flags().StringVar(&f.keep, "keep", "", "keep mount points, configs, logs and an IMAP transcript per session under `DIR` (one subdirectory per run)")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the results as JSON, one object per run")
 }
 
