@@ -29,9 +29,9 @@ var reasons = []reason{
 		"index read through a stale attribute cache or kept on another host; in real Dovecot not traced yet)"},
 	{"Rebuilding index", "sdbox rebuild after an inconsistency another host caused"},
 	{"already exists, rebuilding", "two hosts took the same next_uid"},
-	{"pread() failed", "dovecot.index.cache's field headers read (pread, mmap_disable=yes) through the handle " +
-		"of a cache file a rebuild or another host replaced; Dovecot logs this read's ESTALE, its record reads " +
-		"stay silent; the engines keep one field and never follow the field-header chain, so they do not meet it"},
+	{"pread() failed", "dovecot.index.cache's latest field header read (pread, mmap_disable=yes, once per cache " +
+		"transaction) through the handle of a cache file a purge, a rebuild or another host replaced; Dovecot " +
+		"logs this read's ESTALE, its record reads stay silent; how often depends on the interleaving"},
 	{"mail_index_wait_lock_fd() failed", "dovecot.index.log locked through the handle of a log a reset or " +
 		"another host replaced (after the fcntl line)"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},

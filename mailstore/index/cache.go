@@ -341,6 +341,7 @@ func (c *Cache) Store(values map[mailstore.UID]string) error {
 	if len(values) == 0 {
 		return nil
 	}
+	c.refreshDecisions()
 	s, err := c.ix.Begin()
 	if err != nil {
 		return err
@@ -400,6 +401,23 @@ func (c *Cache) Store(values map[mailstore.UID]string) error {
 		}
 	}
 	return s.Commit(m.Diff(s.Map()))
+}
+
+// refreshDecisions is the read mail_cache_transaction_refresh_decisions
+// makes once per cache transaction: the latest field header, through the
+// open file. With mmap_disable=yes Dovecot reads records through its file
+// cache, silent on ESTALE, but the field headers by pread, and logs its
+// failure: through the handle of a file another process replaced (a purge,
+// a rebuild) it is "pread() failed ... Stale file handle". The caching
+// decisions it reads are fixed in this model.
+func (c *Cache) refreshDecisions() {
+	if c.f == nil || !c.ix.env.Settings.MmapDisable || c.hdr.fieldOffset == 0 {
+		return
+	}
+	buf := make([]byte, 8) // next_offset and size
+	if _, err := c.f.ReadAt(buf, int64(c.hdr.fieldOffset)); err != nil && !errors.Is(err, io.EOF) {
+		c.ix.errorf("pread() failed with file %s: %s", c.path, mailstore.Strerror(err))
+	}
 }
 
 // lockOrCreate opens (creating when missing) and locks the cache file;

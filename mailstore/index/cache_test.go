@@ -118,6 +118,8 @@ func (s staleFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, er
 	return &staleFile{File: f, fsys: s.FS, name: name, ino: vfs.StatOf(fi).Ino}, nil
 }
 
+func (f *staleFile) Lock(typ vfs.LockType, wait bool) error { return vfs.Lock(f.File, typ, wait) }
+
 func (f *staleFile) ReadAt(p []byte, off int64) (int, error) {
 	if fi, err := f.fsys.Stat(f.name); err != nil || vfs.StatOf(fi).Ino != f.ino {
 		return 0, vfs.ErrStale
@@ -257,4 +259,34 @@ func TestCacheLockAfterAFailureTriesOnce(t *testing.T) {
 		t.Error("uid 2 cached although its lock timed out")
 	}
 	noLog(t, log)
+}
+
+// With mmap_disable=yes a cache transaction first reads the latest field
+// header by pread through the open file. After another host purged the
+// cache that handle is stale and Dovecot logs the failure ("pread()
+// failed"), though its record reads stay silent.
+func TestCacheTransactionReadsFieldHeaderThroughStaleHandle(t *testing.T) {
+	for _, mmapDisable := range []bool{false, true} {
+		w := newWorld()
+		log := &mailstore.Recorder{}
+		a := open(t, w.env(1, log, func(s *mailstore.Settings) { s.CachePurgeMinSize = 1 }))
+		appendUIDs(t, a, 10)
+		if err := a.CacheMessageIDs(mailsOf(a.Map())); err != nil {
+			t.Fatal(err)
+		}
+		envB := w.env(2, log, func(s *mailstore.Settings) { s.MmapDisable = mmapDisable })
+		envB.FS = staleFS{w.fs}
+		b := open(t, envB)
+		if _, ok := b.Cache().Lookup(5); !ok {
+			t.Fatal("b: uid 5 not cached")
+		}
+		expungeUIDs(t, a, 1, 2, 3) // purges the cache
+		if err := b.Cache().Store(map[mailstore.UID]string{5: "<m5>"}); err != nil {
+			t.Fatal(err)
+		}
+		got := log.Find("pread() failed with file u/Maildir/dovecot.index.cache: Stale file handle")
+		if want := map[bool]int{false: 0, true: 1}[mmapDisable]; len(got) != want {
+			t.Errorf("mmap_disable=%v: log = %v, want %d pread failure", mmapDisable, log.Entries, want)
+		}
+	}
 }

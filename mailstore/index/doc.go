@@ -98,7 +98,9 @@
 // the header) and cache the misses; LMTP caches at save time once the file
 // exists. A record that reads short or malformed deletes the file; a read
 // failing with ESTALE (the file was replaced) is silent and the file is
-// reopened, as mail_cache_map_with_read does; a lock is retaken on the
+// reopened, as mail_cache_map_with_read does, but with mmap_disable=yes
+// the field-header read each cache transaction starts with is logged
+// ("pread() failed", as Dovecot's pread of it is); a lock is retaken on the
 // file the path names now when it changed (mail_cache_need_reopen). A sync
 // that expunges cached messages counts them as deleted, and once
 // mail_cache_purge_delete_percentage of the records are deleted in a file
