@@ -102,6 +102,11 @@ func (c InstanceConfig) Conf() string {
 	if s.MailMaxLockTimeout > 0 {
 		w("mail_max_lock_timeout = %ds", int(s.MailMaxLockTimeout.Seconds()))
 	}
+	// Every client of the harness connects from 127.0.0.1, so a user's
+	// sessions compressed into a few seconds would hit the per-user+IP
+	// limit (default 10) that real clients, arriving from many addresses,
+	// do not; the engines have no such limit either.
+	w("protocol imap {\n  mail_max_userip_connections = 1000\n}")
 	w("service imap-login {\n  inet_listener imap {\n    port = %d\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}", c.IMAPPort)
 	w("service lmtp {\n  inet_listener lmtp {\n    port = %d\n  }\n}", c.LMTPPort)
 	w("service pop3-login {\n  inet_listener pop3 {\n    port = 0\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}")

@@ -18,6 +18,12 @@ var (
 	ErrInvalidName = errors.New("Invalid mailbox name")
 	// ErrTargetExists: RENAME to a folder that exists.
 	ErrTargetExists = errors.New("Target mailbox already exists")
+	// ErrHasChildren and ErrStillExists: a DELETE that found no folder
+	// when it opened it, but one under mailboxes.lock (see List.Delete);
+	// the texts of dbox's and Maildir++'s list backends, sent as a NO
+	// without a response code.
+	ErrHasChildren = errors.New("Mailbox has children, delete them first")
+	ErrStillExists = errors.New("Mailbox exists")
 )
 
 const (
@@ -208,6 +214,49 @@ func (l layout) remove(env mailstore.Env, name string) error {
 		}
 	}
 	return nil
+}
+
+// exists reports whether the folder's mail directory is there: what
+// opening it for a DELETE finds (the storage's mailbox_open stat).
+func (l layout) exists(env mailstore.Env, name string) (bool, error) {
+	dir := l.mailboxDir(name)
+	_, err := env.FS.Stat(dir)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, l.failed(env, "stat", dir, err)
+}
+
+// removeDir is the DELETE of a folder that could not be opened, taken for
+// a \Noselect directory (index_storage_mailbox_delete_dir): dbox rmdir()s
+// it, so a folder that appeared since answers ErrHasChildren (ENOTEMPTY);
+// Maildir++ has no such directories and answers ErrStillExists if it finds
+// one. Gone as it was: ErrNotFound.
+func (l layout) removeDir(env mailstore.Env, name string) error {
+	dir := l.mailboxDir(name)
+	if l.maildir() {
+		found, err := l.exists(env, name)
+		switch {
+		case err != nil:
+			return err
+		case found:
+			return ErrStillExists
+		}
+		return ErrNotFound
+	}
+	switch err := env.FS.Remove(dir); {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrNotFound
+	case errors.Is(err, vfs.ErrNotEmpty), errors.Is(err, fs.ErrExist):
+		return ErrHasChildren
+	default:
+		return l.failed(env, "rmdir", dir, err)
+	}
 }
 
 // rename moves folder old's directory to new's (the list backend's

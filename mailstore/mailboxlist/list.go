@@ -135,10 +135,25 @@ func (l *List) Create(name string) error {
 	return l.change(name, l.lay.create, ErrExists, false)
 }
 
-// Delete is DELETE name: under mailboxes.lock, remove the folder and set
-// the list index's refresh flag.
+// Delete is DELETE name (mailbox_delete): the folder is opened first,
+// before mailboxes.lock is taken; under the lock an opened folder is
+// removed, and the list index's refresh flag set. A folder that could not
+// be opened is deleted as a bare directory, so one that a RENAME or CREATE
+// made in between is refused (ErrHasChildren, ErrStillExists): Dovecot's
+// own race, which a client sees as a NO it did not expect.
 func (l *List) Delete(name string) error {
-	return l.change(name, l.lay.remove, ErrNotFound, true)
+	if !ValidName(name) {
+		return ErrInvalidName
+	}
+	opened, err := l.lay.exists(l.env, name)
+	if err != nil {
+		return err
+	}
+	del := l.lay.removeDir
+	if opened {
+		del = l.lay.remove
+	}
+	return l.change(name, del, ErrNotFound, true)
 }
 
 // Rename is RENAME old new (mailbox_rename): under mailboxes.lock, the

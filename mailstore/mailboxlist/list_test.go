@@ -3,6 +3,7 @@ package mailboxlist
 import (
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"slices"
 	"testing"
 
@@ -99,6 +100,99 @@ func TestSharedListIndexFollowsOtherHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, "a after b's DELETE", names(t, a), "INBOX")
+}
+
+// statHookFS runs hook once, just after the first Stat of path: another
+// session's step between a DELETE opening the folder and taking
+// mailboxes.lock.
+type statHookFS struct {
+	vfs.FS
+	path string
+	hook func()
+}
+
+func (f *statHookFS) Stat(name string) (fs.FileInfo, error) {
+	fi, err := f.FS.Stat(name)
+	if name == f.path && f.hook != nil {
+		hook := f.hook
+		f.hook = nil
+		hook()
+	}
+	return fi, err
+}
+
+// Link keeps mailboxes.lock's link(2) working through the wrapper.
+func (f *statHookFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
+
+// deleteRacing runs DELETE name in one session while, just after the
+// DELETE opened the folder, another session on the same host runs other.
+func deleteRacing(t *testing.T, format string, setup, other func(*List) error, name string) (error, *List) {
+	t.Helper()
+	w := mailtest.NewWorld()
+	h := w.Host("a", 1, 0)
+	first := open(t, h, format)
+	if err := setup(first); err != nil {
+		t.Fatal(err)
+	}
+	h2 := w.Host("a", 2, 0)
+	hooked := &statHookFS{FS: w.FS, path: newLayoutFor(t, format).mailboxDir(name)}
+	hooked.hook = func() {
+		if err := other(first); err != nil {
+			t.Fatalf("the other session: %v", err)
+		}
+	}
+	h2.Env.FS = hooked
+	second := open(t, h2, format)
+	err := second.Delete(name)
+	if hooked.hook != nil {
+		t.Fatal("DELETE never opened the folder")
+	}
+	return err, first
+}
+
+func newLayoutFor(t *testing.T, format string) layout {
+	t.Helper()
+	l, err := newLayout(format, "u", mailstore.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// Dovecot opens a folder to DELETE before it takes mailboxes.lock. A
+// RENAME onto the name in between makes the DELETE of a folder it found
+// missing meet one: dbox's rmdir() answers "has children", Maildir++
+// "Mailbox exists". The renamed folder stays. (Seen in real Dovecot's
+// sdbox-director-folders: a NO to a DELETE racing a RENAME on one backend.)
+func TestDeleteRacingARenameOntoItsName(t *testing.T) {
+	for _, format := range formats {
+		t.Run(format, func(t *testing.T) {
+			err, first := deleteRacing(t, format,
+				func(l *List) error { return l.Create("Old") },
+				func(l *List) error { return l.Rename("Old", "New") }, "New")
+			wantErr := map[bool]error{true: ErrStillExists, false: ErrHasChildren}[format == "maildir"]
+			if !errors.Is(err, wantErr) {
+				t.Fatalf("DELETE = %v, want %v", err, wantErr)
+			}
+			want(t, "LIST", names(t, first), "INBOX", "New")
+		})
+	}
+}
+
+// The other way round: a DELETE that opened the folder finds it deleted
+// by the time it holds the lock, and answers that it does not exist.
+func TestDeleteRacingADelete(t *testing.T) {
+	for _, format := range formats {
+		t.Run(format, func(t *testing.T) {
+			err, first := deleteRacing(t, format,
+				func(l *List) error { return l.Create("Work") },
+				func(l *List) error { return l.Delete("Work") }, "Work")
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("DELETE = %v, want ErrNotFound", err)
+			}
+			want(t, "LIST", names(t, first), "INBOX")
+		})
+	}
 }
 
 // localListIndex gives a host its own LISTINDEX directory, as tmpfs does.
