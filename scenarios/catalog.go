@@ -337,9 +337,12 @@ var catalog = []Scenario{
 	{Name: "maildir-director-nordirplus", Format: "maildir", Expected: check.Clean, ClaimIDs: []string{"nordirplus"},
 		Why:   "READDIR instead of READDIRPLUS: same safety, compare its RPCs per operation with maildir-director.",
 		Hosts: 2, Routing: "director", Mount: "nordirplus", Settings: recommended(), Workload: BusyUsers()},
-	{Name: "sdbox-random-nolock-dotlock", Format: "sdbox", Expected: check.SelfHealed, ClaimIDs: []string{"nolock-dotlock", "lockd"},
-		Why: "lock_method=dotlock takes index locks as O_EXCL files the server arbitrates, so nolock no longer " +
-			"matters: errors can still be logged (stale caches), but no mail is damaged.",
+	{Name: "sdbox-random-nolock-dotlock", Format: "sdbox", Expected: check.Corrupted, ClaimIDs: []string{"nolock-dotlock", "lockd"},
+		Why: "lock_method=dotlock takes index locks as O_EXCL files the server arbitrates, so the two hosts no longer " +
+			"append to dovecot.index.log at once. But a dotlock, unlike an NLM lock, does not make the client revalidate " +
+			"the log's attributes: a host that opened the log before the other's append still has the old size, and its " +
+			"O_APPEND write lands on the other's records (\"Unexpected garbage at EOF\"). Most runs only log and heal; in about " +
+			"one in twenty a flag change or a delivery's index record is lost.",
 		Hosts: 2, Routing: "random", Mount: "nolock", Workload: HotUser(),
 		Settings: with(func(s *mailstore.Settings) { s.LockMethod = mailstore.LockDotlock })},
 	{Name: "sdbox-director-nolock", Format: "sdbox", Expected: check.Clean, ClaimIDs: []string{"nolock-director"},

@@ -77,7 +77,7 @@ func (s *Sync) Commit(c Changes) error {
 			return fmt.Errorf("index: commit %s: %w", ix.path, err)
 		}
 	}
-	if ix.recreate || ix.indexIno == 0 || ix.readSince > rewriteMinLogBytes {
+	if ix.recreate || ix.readSince > rewriteMinLogBytes {
 		if err := ix.writeIndex(); err != nil {
 			return fmt.Errorf("index: write %s: %w", ix.path, err)
 		}

@@ -182,6 +182,14 @@ func (ix *Index) install(m *Map, ino uint64) {
 	if m == nil {
 		m = newMap(h.IndexID)
 		m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = h.FileSeq, uint32(h.HdrSize)
+		if h.PrevFileSeq != 0 {
+			// no dovecot.index to start from, and a head that continues
+			// an earlier log: a fresh map wants the log's beginning
+			ix.errorf("Index %s: Lost log for seq=1 offset=0: log file seq %d continues seq %d", ix.path, h.FileSeq, h.PrevFileSeq)
+			ix.fsckLogged("log_file_seq 1 -> %d", h.FileSeq)
+			m.Hdr.Flags |= HdrFsckd
+			ix.recreate = true
+		}
 	}
 	ix.m, ix.indexIno = m, ino
 	ix.logSeq, ix.logOffset = m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)
@@ -213,24 +221,19 @@ func (ix *Index) warnf(format string, args ...any) { ix.env.Logf(mailstore.Warni
 // corruptLog is mail_transaction_log_file_set_corrupted: log Dovecot's
 // error and write indexid=0 into the file's header, so every process
 // (on every host) stops trusting it and the next writer recreates it.
+// The write goes through the file's own handle, without fsync
+// (mail_transaction_log_mark_corrupted): a log that was replaced
+// meanwhile is not the one marked, and over NFS its handle may be stale.
 func (ix *Index) corruptLog(lf *logFile, format string, args ...any) {
 	lf.corrupted = true
 	ix.errorf("Corrupted transaction log file %s seq %d: %s (sync_offset=%d)",
 		lf.path, lf.hdr.FileSeq, fmt.Sprintf(format, args...), lf.syncOffset)
-	if lf.hdr.IndexID == 0 {
+	if lf.hdr.IndexID == 0 || lf.f == nil {
 		return
 	}
-	f, err := ix.env.FS.OpenFile(lf.path, vfs.O_RDWR, 0)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	zero := make([]byte, 4)
-	if _, err := f.WriteAt(zero, 4); err != nil {
+	if _, err := lf.f.WriteAt(make([]byte, 4), 4); err != nil {
 		ix.errorf("pwrite() failed with file %s: %s", lf.path, mailstore.Strerror(err))
-		return
 	}
-	ix.fsyncFile(f, lf.path, ix.env.Settings.MailFsync == mailstore.FsyncAlways)
 }
 
 // flushAttrCache is nfs_flush_attr_cache_unlocked: open+close revalidates.

@@ -138,26 +138,62 @@ func TestRotationAndRewrite(t *testing.T) {
 	noLog(t, log)
 }
 
+// A writer died half-way through an append; the next writer finds the
+// garbage under the lock and replaces the log. With a dovecot.index the
+// new log continues from its map; a process without one (small
+// mailboxes have none: it is written only once 8 KiB of log were read)
+// writes a reset log, so a fresh reader starts again from it with only
+// what came after: what Dovecot's storages then rebuild from the mail files.
 func TestGarbageAtEOFUnderLock(t *testing.T) {
-	w := newWorld()
-	log := &mailstore.Recorder{}
-	a := open(t, w.env(1, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
-	appendUIDs(t, a, 2)
-	// a writer died half-way: a record header promising more than exists
-	f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
-	f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
-	f.Close()
-	b := open(t, w.env(2, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
-	if len(log.Entries) != 0 {
-		t.Fatalf("reader complained: %v", log.Entries)
-	}
-	appendUIDs(t, b, 1)
-	if got := log.Find("Unexpected garbage at EOF"); len(got) != 1 {
-		t.Fatalf("log = %v", log.Entries)
-	}
-	c := open(t, w.env(3, log, nil))
-	if got := uids(c.Map()); len(got) != 3 {
-		t.Errorf("after reset: %v", got)
+	for _, tc := range []struct {
+		name      string
+		first     int  // UIDs appended before the garbage
+		withIndex bool // whether that wrote dovecot.index
+	}{{"small, no dovecot.index", 2, false}, {"dovecot.index written", 1500, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld()
+			log := &mailstore.Recorder{}
+			a := open(t, w.env(1, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
+			appendUIDs(t, a, tc.first)
+			if tc.withIndex {
+				// a process that had to read > 8 KiB of log writes it
+				appendUIDs(t, open(t, w.env(4, log, nil)), 1)
+				tc.first++
+			}
+			if _, err := w.fs.Stat("u/Maildir/dovecot.index"); (err == nil) != tc.withIndex {
+				t.Fatalf("dovecot.index after %d appends: stat err %v", tc.first, err)
+			}
+			// a writer died half-way: a record header promising more than exists
+			f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
+			f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
+			f.Close()
+			b := open(t, w.env(2, log, func(s *mailstore.Settings) { s.MmapDisable = true }))
+			if len(log.Entries) != 0 {
+				t.Fatalf("reader complained: %v", log.Entries)
+			}
+			appendUIDs(t, b, 1)
+			if got := log.Find("Unexpected garbage at EOF"); len(got) != 1 {
+				t.Fatalf("log = %v", log.Entries)
+			}
+			data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+			h, _ := index.ParseLogHeader(data)
+			if reset := h.PrevFileSeq == 0; reset == tc.withIndex {
+				t.Errorf("new log %+v: reset %v, want %v", h, reset, !tc.withIndex)
+			}
+			c := open(t, w.env(3, log, nil))
+			want := tc.first + 1
+			if !tc.withIndex {
+				want = 1 // b's append, in the reset log
+			}
+			if err := a.Refresh(); err != nil {
+				t.Fatal(err)
+			}
+			for who, ix := range map[string]*index.Index{"a fresh reader": c, "the first writer": a} {
+				if got := uids(ix.Map()); len(got) != want || got[len(got)-1] != mailstore.UID(tc.first+1) {
+					t.Errorf("%s sees %d UIDs ending %v, want %d ending %d", who, len(got), got[max(0, len(got)-1):], want, tc.first+1)
+				}
+			}
+		})
 	}
 }
 

@@ -90,14 +90,20 @@ func (ix *Index) relocate(lf *logFile) {
 	saved := ix.head
 	ix.head = lf
 	m, ino, err := ix.readIndexFile()
-	if err == nil && resetAhead(lf, m) {
+	reset := err == nil && resetAhead(lf, m)
+	if reset {
 		m, ino = ix.readResetIndex(lf, m, ino)
 	}
-	if err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID {
+	switch {
+	case reset && (m == nil || resetAhead(lf, m)):
+		// a reset by a process without dovecot.index: the map starts
+		// again from the reset log (mail_index_sync_map's reset)
+		m = nil
+	case err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID:
 		m = ix.m // keep what we know
 		m.Hdr.IndexID = lf.hdr.IndexID
 	}
-	if m.Hdr.LogFileSeq != lf.hdr.FileSeq && m.Hdr.LogFileSeq != lf.hdr.PrevFileSeq {
+	if m != nil && m.Hdr.LogFileSeq != lf.hdr.FileSeq && m.Hdr.LogFileSeq != lf.hdr.PrevFileSeq {
 		ix.errorf("Index %s: Lost log for seq=%d offset=%d", ix.path, m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset)
 	}
 	ix.install(m, ino)
@@ -124,14 +130,19 @@ func (ix *Index) syncMap() error {
 	return nil
 }
 
-// replaceLog replaces the head with a fresh log and has dovecot.index
-// rewritten from the map: for a head this process marked corrupted (the
-// fsck path) the new log continues from the map's position; for a reset
-// it starts afresh.
+// replaceLog replaces the head with a fresh log. For a head this process
+// marked corrupted (the fsck path) the new log continues from the map's
+// position and dovecot.index is rewritten at the end of the sync (it
+// points to the old log now). A process that has no dovecot.index writes
+// a reset log instead and leaves the index unwritten, as Dovecot's
+// mail_transaction_log_file_create2 does when index->fd is -1: other
+// processes' maps start again from that log. For a reset (Sync.Reset) it
+// starts afresh too.
 func (ix *Index) replaceLog(reset bool) error {
 	old := ix.head
 	from := &logPos{ix.logSeq, ix.logOffset}
-	if reset {
+	noIndex := ix.indexIno == 0
+	if reset || noIndex {
 		from = nil
 	}
 	lf, err := ix.createLog(old.hdr.IndexID, old, false, from)
@@ -143,7 +154,7 @@ func (ix *Index) replaceLog(reset bool) error {
 	ix.head = lf
 	ix.sawLog(lf)
 	ix.logSeq, ix.logOffset = lf.hdr.FileSeq, int64(lf.hdr.HdrSize)
-	ix.recreate = true
+	ix.recreate = ix.recreate || reset || !noIndex
 	if wasLocked {
 		return ix.lockLog(lf)
 	}
