@@ -23,7 +23,18 @@
 // end this host's client believes in, so two hosts whose locks do not
 // exclude each other (nolock) overwrite each other's transactions; the
 // next lock holder that finds bytes it cannot parse logs "Unexpected
-// garbage at EOF", marks the log corrupted (indexid=0) and starts a new one.
+// garbage at EOF", marks the log corrupted (indexid=0, written through
+// that log's own handle) and starts a new one.
+//
+// dovecot.index is written when Dovecot writes it
+// (mail_index_sync_want_index_write): at a rotation, when the map needs
+// recreating, or at a sync once the process has had to read more than
+// 8 KiB of log since the index it started from, never just because it
+// is missing; a small mailbox has only its log, as with Dovecot. A
+// process without one that replaces a broken log writes a reset log
+// (mail_transaction_log_file_create2 with index->fd == -1): every map
+// then starts again from that log, and what it no longer lists comes
+// back only from the mail files: a dbox rebuild, Maildir's uidlist.
 //
 // # Usage
 //
