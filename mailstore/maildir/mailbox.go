@@ -16,6 +16,7 @@ type Mailbox struct {
 	env                    mailstore.Env
 	name                   string // the mailbox: INBOX or a folder
 	root                   string // "<user>/Maildir" (INBOX) or "<user>/Maildir/.<name>"
+	mailRoot               string // "<user>/Maildir": where dovecot-uidvalidity lives
 	newDir, curDir, tmpDir string
 
 	uidlist  *uidlist
@@ -65,7 +66,7 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 		root += "/." + name
 	}
 	m := &Mailbox{name: name,
-		env: env, root: root,
+		env: env, root: root, mailRoot: user + "/Maildir",
 		newDir: root + "/new", curDir: root + "/cur", tmpDir: root + "/tmp",
 		view: newView(),
 		msgs: map[string]msgInfo{},
@@ -128,7 +129,7 @@ func (m *Mailbox) newUIDValidity() uint32 {
 	if m.view.uidValidity != 0 {
 		return m.view.uidValidity
 	}
-	return uint32(m.nowSecs())
+	return mailstore.NextUIDValidity(m.env, m.mailRoot) // maildir_get_uidvalidity_next
 }
 
 // newGUID draws a mailbox GUID from the process's random stream.

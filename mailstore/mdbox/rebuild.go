@@ -50,7 +50,7 @@ func (mb *Mailbox) rebuild() error {
 		b.m = b.s.Map().Clone()
 		b.m.Hdr.Flags &^= index.HdrFsckd // mail_index_unset_fscked
 		if b.m.Hdr.UIDValidity == 0 {
-			b.m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+			b.m.Hdr.UIDValidity = mailstore.NextUIDValidity(mb.env, mb.user)
 		}
 		b.box = newExt(boxHdrLen)
 		kept := b.m.Recs[:0]

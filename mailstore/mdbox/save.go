@@ -95,7 +95,7 @@ func (mb *Mailbox) commitSave(a *appendCtx, af *appendFile, rec mapRec, guid str
 // have none yet; it returns the UID.
 func (mb *Mailbox) appendRecord(m *index.Map, rec index.Record, st *storage, words []uint32) uint32 {
 	if m.Hdr.UIDValidity == 0 {
-		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+		m.Hdr.UIDValidity = mailstore.NextUIDValidity(mb.env, mb.user) // dbox_get_uidvalidity_next
 	}
 	if mb.ext.hdr[0] == 0 {
 		mb.ext.hdr[0] = st.ix.Map().Hdr.UIDValidity

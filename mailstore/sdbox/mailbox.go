@@ -14,6 +14,7 @@ import (
 // Mailbox is one user's sdbox INBOX as one process sees it.
 type Mailbox struct {
 	env       mailstore.Env
+	user      string // the mail root, where dovecot-uidvalidity lives
 	dir       string // <user>/mailboxes/INBOX/dbox-Mails
 	index     *index.Index
 	view      *index.View              // the IMAP session's, from its last Sync (SELECT)
@@ -50,7 +51,7 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	mb := &Mailbox{env: env, dir: dir, info: map[uint32]dbox.MailInfo{}}
+	mb := &Mailbox{env: env, user: user, dir: dir, info: map[uint32]dbox.MailInfo{}}
 	opts := dbox.MailboxIndex(dir)
 	switch root, ok := env.Settings.IndexRoot(user, user); {
 	case !ok: // INDEX=MEMORY: a file no other process opens stands in for memory

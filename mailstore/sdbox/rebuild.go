@@ -49,7 +49,7 @@ func (mb *Mailbox) rebuild() error {
 		m.Hdr.NextUID = max(m.Hdr.NextUID, uid+1)
 	}
 	if m.Hdr.UIDValidity == 0 {
-		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+		m.Hdr.UIDValidity = mailstore.NextUIDValidity(mb.env, mb.user)
 	}
 	if err := mb.fillHeader(m, rebuilding); err != nil {
 		s.Rollback()

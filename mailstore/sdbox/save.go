@@ -88,7 +88,7 @@ func (mb *Mailbox) commitSave(tmp string, flags mailstore.Flags, keywords []stri
 	}
 	m := s.Map().Clone()
 	if m.Hdr.UIDValidity == 0 { // creating the mailbox (sdbox_mailbox_create_indexes)
-		m.Hdr.UIDValidity = uint32(mb.env.Clock.Now().Unix())
+		m.Hdr.UIDValidity = mailstore.NextUIDValidity(mb.env, mb.user) // dbox_get_uidvalidity_next
 		if err := mb.fillHeader(m, false); err != nil {
 			s.Rollback()
 			return 0, err
