@@ -77,7 +77,7 @@ func (s *Sync) Commit(c Changes) error {
 			return fmt.Errorf("index: commit %s: %w", ix.path, err)
 		}
 	}
-	if ix.recreate || ix.readSince > rewriteMinLogBytes {
+	if ix.recreate || ix.wantIndexWrite() {
 		if err := ix.writeIndex(); err != nil {
 			return fmt.Errorf("index: write %s: %w", ix.path, err)
 		}
@@ -134,7 +134,9 @@ func (ix *Index) appendTx(c *Changes, sync bool) error {
 	}
 	h.data = append(h.data[:h.syncOffset], data...)
 	h.syncOffset += int64(len(data))
+	read := ix.readSince
 	ix.applyFrom(h)
+	ix.readSince = read // our own transaction: written, not read (index_min_write)
 	return nil
 }
 

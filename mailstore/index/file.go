@@ -128,7 +128,21 @@ func (ix *Index) writeIndex() error {
 		ix.indexIno = vfs.StatOf(fi).Ino
 	}
 	ix.readSince, ix.recreate = 0, false
+	ix.idx = logPos{ix.logSeq, ix.logOffset}
 	return nil
+}
+
+// wantIndexWrite is mail_index_sync_want_index_write: dovecot.index is
+// rewritten when it points to an older log, when the log has grown more
+// than 128 KiB past it, or more than 8 KiB once this process had to read
+// that much of it (index_min_write). Without one, the log counts from its
+// start. Rotations and recreates write it regardless.
+func (ix *Index) wantIndexWrite() bool {
+	if ix.idx.seq != 0 && ix.idx.seq != ix.logSeq {
+		return true
+	}
+	diff := ix.logOffset - ix.idx.offset
+	return diff > rewriteMaxLogBytes || (ix.readSince > rewriteMinLogBytes && diff > rewriteMinLogBytes)
 }
 
 // replaceFile writes data to path.tmp (a stale one is removed first, as

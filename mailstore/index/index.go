@@ -36,6 +36,10 @@ type Index struct {
 	logSeq    uint32 // how far m has applied the log
 	logOffset int64
 	readSince int64 // log bytes applied since dovecot.index was written
+	// idx is the log position dovecot.index on disk was written at, as
+	// this process last read or wrote it (main_index_hdr_log_file_seq and
+	// _tail_offset); seq 0: no dovecot.index.
+	idx       logPos
 	recreate  bool  // rewrite dovecot.index at the next unlock
 	dotlock   lockHolder
 	cache     *Cache // dovecot.index.cache, opened on first use
@@ -193,6 +197,10 @@ func (ix *Index) install(m *Map, ino uint64) {
 	}
 	ix.m, ix.indexIno = m, ino
 	ix.logSeq, ix.logOffset = m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)
+	ix.idx = logPos{}
+	if ino != 0 {
+		ix.idx = logPos{ix.logSeq, ix.logOffset}
+	}
 }
 
 func (ix *Index) fsckLogged(format string, args ...any) {

@@ -138,6 +138,39 @@ func TestRotationAndRewrite(t *testing.T) {
 	noLog(t, log)
 }
 
+// dovecot.index is written as Dovecot decides (mail_index_sync_want_index_write):
+// a lone writer leaves it alone until the log has grown 128 KiB past it;
+// a process that had to read more than 8 KiB of log writes it at its next
+// sync.
+func TestIndexWrittenWhenTheLogOutgrowsIt(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	exists := func() bool {
+		_, err := w.fs.Stat("u/Maildir/dovecot.index")
+		return err == nil
+	}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 10000) // about 80 KiB of log
+	if exists() {
+		t.Fatal("dovecot.index written below 128 KiB of log")
+	}
+	appendUIDs(t, a, 8000)
+	if !exists() {
+		t.Fatal("no dovecot.index past 128 KiB of log")
+	}
+	first, _ := w.fs.Stat("u/Maildir/dovecot.index")
+	appendUIDs(t, a, 2000) // 16 KiB more, read by nobody
+	b := open(t, w.env(2, log, nil))
+	if again, _ := w.fs.Stat("u/Maildir/dovecot.index"); vfs.StatOf(again).Ino != vfs.StatOf(first).Ino {
+		t.Fatal("dovecot.index rewritten before b's sync")
+	}
+	appendUIDs(t, b, 1) // b read 16 KiB of log past the index
+	if again, _ := w.fs.Stat("u/Maildir/dovecot.index"); vfs.StatOf(again).Ino == vfs.StatOf(first).Ino {
+		t.Error("b did not rewrite dovecot.index after reading 16 KiB of log")
+	}
+	noLog(t, log)
+}
+
 // A writer died half-way through an append; the next writer finds the
 // garbage under the lock and replaces the log. With a dovecot.index the
 // new log continues from its map; a process without one (small
