@@ -39,10 +39,10 @@ type Index struct {
 	// idx is the log position dovecot.index on disk was written at, as
 	// this process last read or wrote it (main_index_hdr_log_file_seq and
 	// _tail_offset); seq 0: no dovecot.index.
-	idx       logPos
-	recreate  bool  // rewrite dovecot.index at the next unlock
-	dotlock   lockHolder
-	cache     *Cache // dovecot.index.cache, opened on first use
+	idx      logPos
+	recreate bool // rewrite dovecot.index at the next unlock
+	dotlock  lockHolder
+	cache    *Cache // dovecot.index.cache, opened on first use
 	// logHeaders are the headers of the logs this process has had as its
 	// head, by file seq: views follow the chain through them
 	// (struct mail_transaction_log keeps the files it opened).
