@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func appendUIDs(t *testing.T, ix *index.Index, n int) {
 		t.Fatal(err)
 	}
 	m := s.Map().Clone()
+	if m.Hdr.UIDValidity == 0 { // as a storage creating the mailbox does
+		m.Hdr.UIDValidity = 1
+	}
 	for range n {
 		m.Recs = append(m.Recs, index.Record{UID: mailstore.UID(m.Hdr.NextUID)})
 		m.Hdr.NextUID++
@@ -214,6 +218,12 @@ func TestGarbageAtEOFUnderLock(t *testing.T) {
 				t.Errorf("new log %+v: reset %v, want %v", h, reset, !tc.withIndex)
 			}
 			c := open(t, w.env(3, log, nil))
+			// the reset log lacks the UIDVALIDITY the old one had: the
+			// reader fscks, and a dbox storage would rebuild
+			fscked := c.Map().Hdr.Flags&index.HdrFsckd != 0
+			if found := len(log.Find(fmt.Sprintf("uidvalidity=0, but next_uid=%d", tc.first+2))) > 0; found != !tc.withIndex || fscked != !tc.withIndex {
+				t.Errorf("header check logged %v, fsck flag %v; want both %v (log %v)", found, fscked, !tc.withIndex, log.Entries)
+			}
 			want := tc.first + 1
 			if !tc.withIndex {
 				want = 1 // b's append, in the reset log
@@ -252,14 +262,19 @@ func TestSyncCommitsAreExternal(t *testing.T) {
 	w := newWorld()
 	log := &mailstore.Recorder{}
 	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 0) // the mailbox's UIDVALIDITY
+	before, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	if err != nil {
+		t.Fatal(err)
+	}
 	appendUIDs(t, a, 2)
 	data, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// header, then the append of two UIDs (24 bytes) and the tail update
-	// (16 bytes), both flagged EXTERNAL (0x10000000).
-	rec := data[index.LogHeaderSize:]
+	// the append of two UIDs (24 bytes) and the tail update (16 bytes),
+	// both flagged EXTERNAL (0x10000000).
+	rec := data[len(before):]
 	if len(rec) != 40 || rec[7]&0x10 == 0 || rec[24+7]&0x10 == 0 {
 		t.Fatalf("log records % x", rec)
 	}

@@ -176,6 +176,23 @@ func (ix *Index) applyFrom(lf *logFile) {
 	ix.readSince += lf.syncOffset - ix.logOffset
 	ix.logOffset = lf.syncOffset
 	ix.m.Hdr.LogFileSeq, ix.m.Hdr.LogFileHeadOffset = ix.logSeq, uint32(ix.logOffset)
+	ix.checkHeader()
+}
+
+// checkHeader is the header check that ends mail_index_sync_map: a map
+// that lost its UIDVALIDITY but not its UIDs (a reset log written by a
+// process without dovecot.index, then appends) is fscked, which gives it
+// a new UIDVALIDITY and the fsck flag the dbox storages rebuild on.
+func (ix *Index) checkHeader() {
+	h := &ix.m.Hdr
+	if h.UIDValidity != 0 || h.NextUID == 1 {
+		return
+	}
+	ix.errorf("Synchronization corrupted index header %s: uidvalidity=0, but next_uid=%d", ix.path, h.NextUID)
+	h.UIDValidity = uint32(ix.env.Clock.Now().Unix())
+	ix.fsckLogged("uid_validity 0 -> %d", h.UIDValidity)
+	h.Flags |= HdrFsckd
+	ix.recreate = true
 }
 
 func (ix *Index) applyTx(lf *logFile, tx []record) {
