@@ -7,6 +7,7 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -35,8 +36,18 @@ func MkMailbox(env mailstore.Env, engine, user, name string) (string, error) {
 		return "", errors.New(engine + ": open: Env needs FS and Clock")
 	}
 	dir := MailboxDir(user, name)
-	if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
-		env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", dir, mailstore.Strerror(err))
+	if _, err := env.FS.Stat(dir); err == nil {
+		return dir, nil
+	}
+	// missing: autocreated under mailboxes.lock (mailbox_create)
+	err := mailboxlist.Autocreate(env, engine, user, func() error {
+		if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
+			env.Logf(mailstore.Critical, "mkdir(%s) failed: %s", dir, mailstore.Strerror(err))
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		return "", fmt.Errorf("%s: open %s: %w", engine, user, err)
 	}
 	return dir, nil

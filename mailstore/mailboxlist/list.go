@@ -182,6 +182,24 @@ func (l *List) Rename(old, new string) error {
 	return err
 }
 
+// Autocreate runs create, which makes a missing mailbox of user's (the
+// INBOX a delivery or login opens), under mailboxes.lock, as Dovecot's
+// mailbox_create does for an autocreated INBOX. A lock that cannot be
+// taken (ESTALE when another host unlinked the lock file it waited on,
+// a timeout) fails the caller; its line is logged.
+func Autocreate(env mailstore.Env, format, user string, create func() error) error {
+	lay, err := newLayout(format, user, env.Settings)
+	if err != nil {
+		return err
+	}
+	k, err := lay.lock(env)
+	if err != nil {
+		return err
+	}
+	defer k.unlock()
+	return create()
+}
+
 // change runs a CREATE or DELETE (do) under mailboxes.lock. Success sets
 // the refresh flag; found, the answer that says the folder already was as
 // asked (ErrExists, ErrNotFound), sets it only if the index says otherwise:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -71,11 +72,24 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 		view: newView(),
 		msgs: map[string]msgInfo{},
 	}
-	for _, dir := range []string{m.newDir, m.curDir, m.tmpDir} {
-		if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
-			m.critical("mkdir(%s) failed: %s", dir, strerror(err))
-			return nil, fmt.Errorf("maildir: open %s: %w", user, err)
+	mkdirs := func() error {
+		for _, dir := range []string{m.newDir, m.curDir, m.tmpDir} {
+			if err := vfs.MkdirAll(env.FS, dir, 0o700); err != nil {
+				m.critical("mkdir(%s) failed: %s", dir, strerror(err))
+				return err
+			}
 		}
+		return nil
+	}
+	var err error
+	if _, serr := env.FS.Stat(m.curDir); serr == nil {
+		err = mkdirs() // new/ or tmp/ may still be missing
+	} else {
+		// missing: autocreated under mailboxes.lock (mailbox_create)
+		err = mailboxlist.Autocreate(env, "maildir", user, mkdirs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("maildir: open %s: %w", user, err)
 	}
 	if name != mailstore.Inbox {
 		if f, err := env.FS.OpenFile(root+"/maildirfolder", vfs.O_WRONLY|vfs.O_CREATE, 0o600); err == nil {
