@@ -37,14 +37,14 @@ func NextUIDValidity(env Env, root string) uint32 {
 		return rescanUIDValidity(env, path)
 	}
 	buf := make([]byte, 8)
-	n, err := io.ReadFull(f, buf)
+	_, err = io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		env.Logf(Error, "read(%s) failed: %s", path, Strerror(err))
 		_ = f.Close()
 		return rescanUIDValidity(env, path)
 	}
-	cur, ok := parseUIDValidity(string(buf[:n]))
-	if !ok {
+	cur, ok := parseUIDValidity(string(buf))
+	if err != nil || !ok { // read_full: shorter than 8 bytes is broken too
 		_ = f.Close()
 		return rescanUIDValidity(env, path)
 	}
@@ -110,18 +110,18 @@ func rescanUIDValidity(env Env, path string) uint32 {
 	if hi == 0 {
 		var cur uint32
 		var tmp string
-		for i := range uidValidityRetries {
+		err := fs.ErrExist
+		for i := 0; i < uidValidityRetries && errors.Is(err, fs.ErrExist); i++ {
 			cur = clockUIDValidity(env) + uint32(i)
 			tmp = fmt.Sprintf("%s.%08x", path, cur)
-			f, err := env.FS.OpenFile(tmp, vfs.O_RDWR|vfs.O_CREATE|vfs.O_EXCL, 0o444)
-			if err == nil {
+			var f vfs.File
+			if f, err = env.FS.OpenFile(tmp, vfs.O_RDWR|vfs.O_CREATE|vfs.O_EXCL, 0o444); err == nil {
 				_ = f.Close()
-				break
 			}
-			if !errors.Is(err, fs.ErrExist) {
-				env.Logf(Error, "creat(%s) failed: %s", tmp, Strerror(err))
-				return cur
-			}
+		}
+		if err != nil {
+			env.Logf(Error, "creat(%s) failed: %s", tmp, Strerror(err))
+			return cur
 		}
 		createUIDValidity(env, path, cur)
 		return cur

@@ -37,7 +37,7 @@ var reasons = []reason{
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},
 	{"transaction log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},
-	{"uidvalidity=0, but next_uid", "a map restarted from a reset log that a process without dovecot.index wrote " +
+	{"uidvalidity=N, but next_uid", "a map restarted from a reset log that a process without dovecot.index wrote " +
 		"when it replaced a broken log (small mailboxes have no dovecot.index): the UIDs are back but not the " +
 		"UIDVALIDITY, so Dovecot fscks (a new UIDVALIDITY) and sdbox rebuilds; both tiers model it"},
 	{"fscking", "index repaired after a log problem"},
@@ -45,8 +45,9 @@ var reasons = []reason{
 		"open IMAP session, which Dovecot then disconnects; both tiers model it (index.View), so how often it " +
 		"shows depends on whether a rebuild lands during a session"},
 	{"finding flags-lost", "an acknowledged flag change lost"},
-	{"finding resurrected", "an expunged message back; traced once: an mdbox rebuild bringing back an expunge " +
-		"whose session an index reset cut off (mdbox-random seed 13); other cases not traced"},
+	{"finding resurrected", "an expunged message back (traced once: an mdbox rebuild bringing back an expunge " +
+		"whose session an index reset cut off, mdbox-random seed 13), or a folder back after an acknowledged " +
+		"DELETE (two sessions creating and deleting one folder at once)"},
 	{"lost uid", "an index record whose file another host removed"},
 	{"finding harness-error", "the real tier's audit failed (see the JSON op errors)"},
 	{"View is inconsistent", "a commit on a view an index reset made inconsistent: the engines end the " +

@@ -22,6 +22,26 @@ func TestNormalise(t *testing.T) {
 	}
 }
 
+// Every explanation matches the line it was written for once the line is
+// normalised as the fidelity table sees it (digits become N).
+func TestReasonsMatchNormalisedLines(t *testing.T) {
+	for _, line := range []string{
+		"Error: Synchronization corrupted index header /s/u/dovecot.index: uidvalidity=0, but next_uid=7",
+		"Error: Mailbox INBOX: Deleting corrupted cache: invalid record size",
+		"Error: Index /s/u/dovecot.index: Lost log for seq=2 offset=40",
+		"Warning: fscking index file /s/u/dovecot.index",
+	} {
+		if got := why(normalise(line)); got == "not traced yet" {
+			t.Errorf("%q (normalised %q) has no explanation", line, normalise(line))
+		}
+	}
+	for _, r := range reasons {
+		if numberRe.MatchString(r.match) {
+			t.Errorf("reason %q holds digits, which normalised lines never do", r.match)
+		}
+	}
+}
+
 func TestCompressKeepsTheSchedulesShape(t *testing.T) {
 	sc, err := scenarios.Lookup("maildir-random")
 	if err != nil {

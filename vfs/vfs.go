@@ -134,6 +134,21 @@ func Link(fsys FS, oldname, newname string) error {
 	return &LinkError{Op: "link", Old: oldname, New: newname, Err: ErrUnsupported}
 }
 
+// AppendSetter is implemented by files whose O_APPEND flag can be changed
+// after open, as fcntl(F_SETFL) does.
+type AppendSetter interface {
+	SetAppend(on bool) error
+}
+
+// SetAppend turns f's O_APPEND flag on or off (fcntl F_SETFL), or fails
+// with ErrUnsupported.
+func SetAppend(f File, on bool) error {
+	if a, ok := f.(AppendSetter); ok {
+		return a.SetAppend(on)
+	}
+	return ErrUnsupported
+}
+
 // ChtimesFS is implemented by file systems that can set timestamps.
 type ChtimesFS interface {
 	FS

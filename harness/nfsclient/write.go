@@ -28,6 +28,16 @@ func (f *file) Write(p []byte) (int, error) {
 
 // WriteAt buffers the write (write-back until close or fsync); with noac
 // (synchronous mounts) it is sent before returning.
+// SetAppend is fcntl(F_SETFL) of O_APPEND: only the client's own flag.
+func (f *file) SetAppend(on bool) error {
+	if on {
+		f.flag |= vfs.O_APPEND
+	} else {
+		f.flag &^= vfs.O_APPEND
+	}
+	return nil
+}
+
 func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	if err := f.check("write"); err != nil {
 		return 0, err

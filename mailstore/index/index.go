@@ -239,6 +239,11 @@ func (ix *Index) corruptLog(lf *logFile, format string, args ...any) {
 	if lf.hdr.IndexID == 0 || lf.f == nil {
 		return
 	}
+	// the log was opened O_APPEND, which pwrite would obey (on Linux)
+	if err := vfs.SetAppend(lf.f, false); err != nil && !errors.Is(err, vfs.ErrUnsupported) {
+		ix.errorf("fcntl(F_SETFL) failed with file %s: %s", lf.path, mailstore.Strerror(err))
+		return
+	}
 	if _, err := lf.f.WriteAt(make([]byte, 4), 4); err != nil {
 		ix.errorf("pwrite() failed with file %s: %s", lf.path, mailstore.Strerror(err))
 	}

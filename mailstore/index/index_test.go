@@ -209,7 +209,7 @@ func TestGarbageAtEOFUnderLock(t *testing.T) {
 				t.Fatalf("reader complained: %v", log.Entries)
 			}
 			appendUIDs(t, b, 1)
-			if got := log.Find("Unexpected garbage at EOF"); len(got) != 1 {
+			if got := log.Find("Unexpected garbage at EOF"); len(got) != 1 || len(log.Find("failed")) != 0 {
 				t.Fatalf("log = %v", log.Entries)
 			}
 			data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")

@@ -183,8 +183,10 @@ func (l *List) Rename(old, new string) error {
 }
 
 // Autocreate runs create, which makes a missing mailbox of user's (the
-// INBOX a delivery or login opens), under mailboxes.lock, as Dovecot's
-// mailbox_create does for an autocreated INBOX. A lock that cannot be
+// INBOX a delivery or login opens, or a folder the engines open without
+// a CREATE first), under mailboxes.lock, as Dovecot's mailbox_create does
+// for an autocreated INBOX. Unlike List.Create it leaves the list index
+// alone: a new session's first LIST syncs it with the disk. A lock that cannot be
 // taken (ESTALE when another host unlinked the lock file it waited on,
 // a timeout) fails the caller; its line is logged.
 func Autocreate(env mailstore.Env, format, user string, create func() error) error {

@@ -126,7 +126,7 @@ func (f *statHookFS) Link(oldname, newname string) error { return vfs.Link(f.FS,
 
 // deleteRacing runs DELETE name in one session while, just after the
 // DELETE opened the folder, another session on the same host runs other.
-func deleteRacing(t *testing.T, format string, setup, other func(*List) error, name string) (error, *List) {
+func deleteRacing(t *testing.T, format string, setup, other func(*List) error, name string) (*List, error) {
 	t.Helper()
 	w := mailtest.NewWorld()
 	h := w.Host("a", 1, 0)
@@ -147,7 +147,7 @@ func deleteRacing(t *testing.T, format string, setup, other func(*List) error, n
 	if hooked.hook != nil {
 		t.Fatal("DELETE never opened the folder")
 	}
-	return err, first
+	return first, err
 }
 
 func newLayoutFor(t *testing.T, format string) layout {
@@ -167,7 +167,7 @@ func newLayoutFor(t *testing.T, format string) layout {
 func TestDeleteRacingARenameOntoItsName(t *testing.T) {
 	for _, format := range formats {
 		t.Run(format, func(t *testing.T) {
-			err, first := deleteRacing(t, format,
+			first, err := deleteRacing(t, format,
 				func(l *List) error { return l.Create("Old") },
 				func(l *List) error { return l.Rename("Old", "New") }, "New")
 			wantErr := map[bool]error{true: ErrStillExists, false: ErrHasChildren}[format == "maildir"]
@@ -184,7 +184,7 @@ func TestDeleteRacingARenameOntoItsName(t *testing.T) {
 func TestDeleteRacingADelete(t *testing.T) {
 	for _, format := range formats {
 		t.Run(format, func(t *testing.T) {
-			err, first := deleteRacing(t, format,
+			first, err := deleteRacing(t, format,
 				func(l *List) error { return l.Create("Work") },
 				func(l *List) error { return l.Delete("Work") }, "Work")
 			if !errors.Is(err, ErrNotFound) {

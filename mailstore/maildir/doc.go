@@ -33,7 +33,8 @@
 //
 // # Determinism
 //
-// Names, check times and uidvalidity come from env.Clock; the mailbox GUID
+// Names and check times come from env.Clock, new uidvalidities from
+// dovecot-uidvalidity (mailstore.NextUIDValidity); the mailbox GUID
 // from env.Rand; directory listings are taken in name order.
 //
 // # Faults
@@ -58,6 +59,5 @@
 //
 // Not modelled yet: index extensions besides keywords and the cache,
 // maildir_very_dirty_syncs and maildir_empty_new (both "no"), tmp/ cleanup,
-// the dovecot-uidvalidity file (uidvalidity is the host clock), the
-// index-header fast path of the uidlist refresh, and POP3 extensions.
+// the index-header fast path of the uidlist refresh, and POP3 extensions.
 package maildir

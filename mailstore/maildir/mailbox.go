@@ -137,8 +137,8 @@ func (m *Mailbox) newName() string {
 	return m.gen.next(m.now(), m.env.PID, m.env.Hostname)
 }
 
-// newUIDValidity: the index's if it has one, else the host's clock
-// (Dovecot's dovecot-uidvalidity file is not modelled).
+// newUIDValidity: the index's if it has one, else the next value of the
+// user's dovecot-uidvalidity (maildir_get_uidvalidity_next).
 func (m *Mailbox) newUIDValidity() uint32 {
 	if m.view.uidValidity != 0 {
 		return m.view.uidValidity

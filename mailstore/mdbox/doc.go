@@ -40,7 +40,8 @@
 //
 // # Determinism
 //
-// File names, create stamps and uidvalidity come from env.Clock, GUIDs
+// File names, create stamps and the map's uidvalidity come from env.Clock,
+// mailbox uidvalidities from dovecot-uidvalidity, GUIDs
 // from env.Rand (clock and a counter when nil).
 //
 // # Faults

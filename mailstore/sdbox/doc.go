@@ -25,7 +25,8 @@
 //
 // # Determinism
 //
-// File names, create stamps and uidvalidity come from env.Clock, GUIDs
+// File names and create stamps come from env.Clock, uidvalidity from
+// dovecot-uidvalidity (mailstore.NextUIDValidity), GUIDs
 // from env.Rand (a counter when nil); the mailbox GUID is a hash of the
 // directory, host, PID and clock, so it draws nothing from env.Rand.
 //

@@ -135,6 +135,21 @@ func (fl *file) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// SetAppend is fcntl(F_SETFL) of O_APPEND.
+func (fl *file) SetAppend(on bool) error {
+	fl.fs.mu.Lock()
+	defer fl.fs.mu.Unlock()
+	if fl.closed {
+		return pathErr("fcntl", fl.name, fs.ErrClosed)
+	}
+	if on {
+		fl.flag |= vfs.O_APPEND
+	} else {
+		fl.flag &^= vfs.O_APPEND
+	}
+	return nil
+}
+
 func (fl *file) WriteAt(p []byte, off int64) (int, error) {
 	fl.fs.mu.Lock()
 	defer fl.fs.mu.Unlock()
