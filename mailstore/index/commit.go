@@ -37,6 +37,7 @@ func (ix *Index) Begin() (*Sync, error) {
 		ix.unlockLog(ix.head)
 		return nil, fmt.Errorf("index: sync %s: %w", ix.path, err)
 	}
+	ix.saveFsck()
 	return &Sync{ix: ix}, nil
 }
 
@@ -77,7 +78,7 @@ func (s *Sync) Commit(c Changes) error {
 			return fmt.Errorf("index: commit %s: %w", ix.path, err)
 		}
 	}
-	if ix.recreate || ix.wantIndexWrite() {
+	if ix.recreate || ix.fsckPending || ix.wantIndexWrite() {
 		if err := ix.writeIndex(); err != nil {
 			return fmt.Errorf("index: write %s: %w", ix.path, err)
 		}
@@ -134,6 +135,9 @@ func (ix *Index) appendTx(c *Changes, sync bool) error {
 	}
 	h.data = append(h.data[:h.syncOffset], data...)
 	h.syncOffset += int64(len(data))
+	if ix.resetPending { // the commit's sync_map meets the reset we wrote
+		ix.installReset(ix.m.Hdr.Flags&HdrFsckd != 0, nil, ix.indexIno)
+	}
 	read := ix.readSince
 	ix.applyFrom(h)
 	ix.readSince = read // our own transaction: written, not read (index_min_write)
@@ -152,9 +156,11 @@ func (ix *Index) wantFsync(c *Changes) bool {
 }
 
 // Reset replaces the whole index with m and ends the sync
-// (mail_index_reset, used by rebuilds): a fresh log (seq+1, not chained to
-// the old one) and dovecot.index rewritten from m, so other processes
-// reload from dovecot.index at their next refresh.
+// (mail_index_reset, then the rebuild's transaction, as the storages'
+// index_index_rebuild does): a fresh log (seq+1, prev_file_seq 0) whose
+// one transaction writes m from nothing, so a process restarting from the
+// log has all of it, then dovecot.index rewritten, as a new log makes
+// mail_index_sync_commit do.
 func (s *Sync) Reset(m *Map) error {
 	if s.done {
 		return ErrNotLocked
@@ -162,14 +168,19 @@ func (s *Sync) Reset(m *Map) error {
 	s.done = true
 	ix := s.ix
 	defer func() { ix.unlockLog(ix.head) }() // the head may have been replaced (rotation, reset) and its lock moved to it
-	nm := m.Clone()
-	nm.Hdr.IndexID = ix.head.hdr.IndexID
-	nm.recount()
-	ix.m = nm
 	if err := ix.replaceLog(true); err != nil {
 		return fmt.Errorf("index: reset %s: %w", ix.path, err)
 	}
-	ix.indexIno = 0 // ours to replace
+	ix.install(nil, 0)
+	nm := m.Clone()
+	nm.Hdr.IndexID = ix.m.Hdr.IndexID
+	c := nm.Diff(ix.m)
+	c.External = true
+	if !c.Empty() {
+		if err := ix.appendTx(&c, true); err != nil {
+			return fmt.Errorf("index: reset %s: %w", ix.path, err)
+		}
+	}
 	if err := ix.writeIndex(); err != nil {
 		return fmt.Errorf("index: reset %s: %w", ix.path, err)
 	}

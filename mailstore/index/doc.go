@@ -87,9 +87,10 @@
 // replacement of a missing or corrupted log from the map's position. Only
 // Sync.Reset (an sdbox or mdbox rebuild, doveadm force-resync of either,
 // a Maildir whose dovecot-uidlist changed UIDVALIDITY) starts afresh,
-// prev_file_seq 0; DEVIATION: the reset's records go to
-// the dovecot.index written with it rather than into the new log, so a
-// process opening a reset log reads that dovecot.index. A View is what an
+// prev_file_seq 0, its records in one transaction after the header: a
+// process whose map or dovecot.index predates a reset log starts again
+// from that log, as does the process that wrote a reset log because it
+// had no dovecot.index, once its sync commits. A View is what an
 // IMAP session holds between commands (box->view): each command ends with
 // View.End, and a reset between the view's position and the head, found
 // through .log.2 as mail_transaction_log_view_set finds it, makes the view

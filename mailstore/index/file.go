@@ -127,7 +127,7 @@ func (ix *Index) writeIndex() error {
 	if fi, err := ix.env.FS.Stat(ix.path); err == nil {
 		ix.indexIno = vfs.StatOf(fi).Ino
 	}
-	ix.readSince, ix.recreate = 0, false
+	ix.readSince, ix.recreate, ix.fsckPending = 0, false, false
 	ix.idx = logPos{ix.logSeq, ix.logOffset}
 	return nil
 }

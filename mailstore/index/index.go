@@ -41,8 +41,15 @@ type Index struct {
 	// _tail_offset); seq 0: no dovecot.index.
 	idx      logPos
 	recreate bool // rewrite dovecot.index at the next unlock
-	dotlock  lockHolder
-	cache    *Cache // dovecot.index.cache, opened on first use
+	// fsckPending: an fsck changed the map; saveFsck writes it.
+	fsckPending bool
+	// resetPending: this process replaced the head with a reset log while
+	// its map still holds the old log's state (it had no dovecot.index).
+	// The sync that wrote it goes on with that map; its commit resets the
+	// map, as the commit's mail_index_sync_map meets the reset.
+	resetPending bool
+	dotlock      lockHolder
+	cache        *Cache // dovecot.index.cache, opened on first use
 	// logHeaders are the headers of the logs this process has had as its
 	// head, by file seq: views follow the chain through them
 	// (struct mail_transaction_log keeps the files it opened).
@@ -124,10 +131,15 @@ func (ix *Index) openFiles() error {
 	ix.head = head
 	ix.sawLog(head)
 	if resetAhead(head, m) {
-		m, ino = ix.readResetIndex(head, m, ino)
+		ix.installReset(m != nil && m.Hdr.Flags&HdrFsckd != 0, m, ino)
+	} else {
+		ix.install(m, ino)
 	}
-	ix.install(m, ino)
-	return ix.syncMap()
+	if err := ix.syncMap(); err != nil {
+		return err
+	}
+	ix.saveFsck()
+	return nil
 }
 
 // sawLog remembers lf's header for views.
@@ -139,36 +151,38 @@ func (ix *Index) sawLog(lf *logFile) {
 }
 
 // resetAhead reports whether lf is a reset log (prev_file_seq 0, past the
-// first) that m, read from dovecot.index, predates.
+// first) that m, read from dovecot.index, predates: the map must start
+// again from lf (mail_transaction_log_view_set finds the reset, and
+// mail_index_sync_map resets the map).
 func resetAhead(lf *logFile, m *Map) bool {
 	return lf.hdr.PrevFileSeq == 0 && lf.hdr.FileSeq > 1 && (m == nil || m.Hdr.LogFileSeq < lf.hdr.FileSeq)
 }
 
-// readResetIndex reads the dovecot.index a reset wrote with its log lf.
-// DEVIATION: Dovecot writes a reset's records into the new log; Sync.Reset
-// writes them into dovecot.index after putting the log in place, holding
-// the log lock until it has. So a reader that finds the reset log but an
-// older dovecot.index waits for that lock and reads the index again. m and
-// ino are what it had; they stand when the lock or the read fails.
-func (ix *Index) readResetIndex(lf *logFile, m *Map, ino uint64) (*Map, uint64) {
-	if lf.locked {
-		return m, ino
+// installReset starts the map again at the head, a reset log: empty but
+// for the indexid and the fsck flag of the map it replaces
+// (mail_index_sync_map's reset). file is the dovecot.index this process
+// read (nil: none); its position decides when it is rewritten.
+func (ix *Index) installReset(fsckd bool, file *Map, ino uint64) {
+	ix.install(nil, 0)
+	if fsckd {
+		ix.m.Hdr.Flags |= HdrFsckd
 	}
-	if err := ix.lockLog(lf); err != nil {
-		return m, ino
+	ix.indexIno, ix.resetPending = ino, false
+	if file != nil && ino != 0 {
+		ix.idx = logPos{file.Hdr.LogFileSeq, int64(file.Hdr.LogFileHeadOffset)}
 	}
-	m2, ino2, err := ix.readIndexFile()
-	ix.unlockLog(lf)
-	if err != nil || m2 == nil {
-		return m, ino
-	}
-	return m2, ino2
 }
 
 // install makes m (nil: none on disk) the starting point of the map,
-// checking it against the head log.
+// checking it against the head log. ino is the inode of the dovecot.index
+// m was read from; the position that file's header names is where this
+// process believes dovecot.index stands (main_index_hdr_log_file_seq).
 func (ix *Index) install(m *Map, ino uint64) {
 	h := ix.head.hdr
+	idx := logPos{}
+	if m != nil && ino != 0 {
+		idx = logPos{m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)}
+	}
 	if m != nil && m.Hdr.IndexID != h.IndexID {
 		ix.errorf("Transaction log file %s: invalid indexid (%d != %d)", ix.head.path, h.IndexID, m.Hdr.IndexID)
 		m = nil
@@ -179,7 +193,6 @@ func (ix *Index) install(m *Map, ino uint64) {
 				m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset, h.FileSeq)
 			ix.fsckLogged("log_file_seq %d -> %d", m.Hdr.LogFileSeq, h.FileSeq)
 			m.Hdr.Flags |= HdrFsckd // dbox storages rebuild when they see it
-			ix.recreate = true
 		}
 		m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset = h.FileSeq, uint32(h.HdrSize)
 	}
@@ -192,20 +205,38 @@ func (ix *Index) install(m *Map, ino uint64) {
 			ix.errorf("Index %s: Lost log for seq=1 offset=0: log file seq %d continues seq %d", ix.path, h.FileSeq, h.PrevFileSeq)
 			ix.fsckLogged("log_file_seq 1 -> %d", h.FileSeq)
 			m.Hdr.Flags |= HdrFsckd
-			ix.recreate = true
 		}
 	}
-	ix.m, ix.indexIno = m, ino
+	ix.m, ix.indexIno, ix.idx = m, ino, idx
 	ix.logSeq, ix.logOffset = m.Hdr.LogFileSeq, int64(m.Hdr.LogFileHeadOffset)
-	ix.idx = logPos{}
-	if ino != 0 {
-		ix.idx = logPos{ix.logSeq, ix.logOffset}
-	}
 }
 
+// fsckLogged logs an fsck of the map (mail_index_fsck), which Dovecot
+// writes to dovecot.index at once: saveFsck does, at the end of the
+// refresh or sync that found it.
 func (ix *Index) fsckLogged(format string, args ...any) {
 	ix.warnf("fscking index file %s", ix.path)
 	ix.warnf("Fixed index file %s: %s", ix.path, fmt.Sprintf(format, args...))
+	ix.recreate, ix.fsckPending = true, true
+}
+
+// saveFsck writes dovecot.index after an fsck, taking the log lock when
+// this process does not hold it (mail_index_fsck's "fscking" lock). A lock
+// that cannot be had leaves the write to the next sync.
+func (ix *Index) saveFsck() {
+	if !ix.fsckPending {
+		return
+	}
+	h := ix.head
+	if !h.locked {
+		if err := ix.lockLog(h); err != nil {
+			return
+		}
+		defer ix.unlockLog(h)
+	}
+	if ix.writeIndex() == nil {
+		ix.fsckPending = false
+	}
 }
 
 // Close releases the lock (if held) and the files.

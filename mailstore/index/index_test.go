@@ -231,7 +231,8 @@ func TestGarbageAtEOFUnderLock(t *testing.T) {
 			if err := a.Refresh(); err != nil {
 				t.Fatal(err)
 			}
-			for who, ix := range map[string]*index.Index{"a fresh reader": c, "the first writer": a} {
+			// the writer's own commit met the reset it wrote
+			for who, ix := range map[string]*index.Index{"a fresh reader": c, "the first writer": a, "the log's replacer": b} {
 				if got := uids(ix.Map()); len(got) != want || got[len(got)-1] != mailstore.UID(tc.first+1) {
 					t.Errorf("%s sees %d UIDs ending %v, want %d ending %d", who, len(got), got[max(0, len(got)-1):], want, tc.first+1)
 				}
@@ -317,10 +318,57 @@ func TestResetStartsANewLog(t *testing.T) {
 	if err := b.Refresh(); err != nil {
 		t.Fatal(err)
 	}
-	for name, ix := range map[string]*index.Index{"fresh open": c, "existing reader": b} {
+	// the reset's records are in the new log, not only in dovecot.index
+	if err := w.fs.Remove("u/Maildir/dovecot.index"); err != nil {
+		t.Fatal(err)
+	}
+	d := open(t, w.env(4, log, nil))
+	for name, ix := range map[string]*index.Index{"fresh open": c, "existing reader": b, "open without dovecot.index": d} {
 		if got := uids(ix.Map()); len(got) != 2 || got[0] != 1 || got[1] != 5 || ix.Map().Hdr.NextUID != 6 {
 			t.Errorf("%s sees UIDs %v, next_uid %d; want [1 5], 6", name, got, ix.Map().Hdr.NextUID)
 		}
 	}
 	noLog(t, log)
+}
+
+// A fresh process that finds a dovecot.index older than a reset log (the
+// reset's writer had none: NFS hid it) starts from the reset, as Dovecot's
+// view does, without a "Lost log" and without the old records; the fsck
+// that follows is written to dovecot.index at once (mail_index_fsck).
+func TestOpenBehindAResetLogStartsFromIt(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 1500)
+	appendUIDs(t, open(t, w.env(2, log, nil)), 1) // read > 8 KiB: writes dovecot.index
+	old, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.fs.Remove("u/Maildir/dovecot.index"); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, w.env(3, log, nil)) // sees no dovecot.index
+	f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
+	f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
+	f.Close()
+	appendUIDs(t, b, 1) // replaces the log: a reset, as b has no dovecot.index
+	if err := vfs.WriteFile(w.fs, "u/Maildir/dovecot.index", old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log.Entries = nil
+	c := open(t, w.env(4, log, nil))
+	if got := uids(c.Map()); len(got) != 1 || got[0] != 1502 {
+		t.Errorf("fresh open sees %d UIDs %v..., want the reset log's [1502]", len(got), got[:min(3, len(got))])
+	}
+	if len(log.Find("Lost log")) != 0 || len(log.Find("uidvalidity=0, but next_uid=1503")) != 1 {
+		t.Errorf("log %v", log.Entries)
+	}
+	data, err := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := index.ParseHeader(data); err != nil || h.Flags&index.HdrFsckd == 0 || h.UIDValidity == 0 {
+		t.Errorf("dovecot.index after the fsck: %+v, %v; want it written with the fsck flag", h, err)
+	}
 }

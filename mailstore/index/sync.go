@@ -23,6 +23,7 @@ func (ix *Index) Refresh() error {
 	if err := ix.syncMap(); err != nil {
 		return fmt.Errorf("index: refresh %s: %w", ix.path, err)
 	}
+	ix.saveFsck()
 	return nil
 }
 
@@ -89,30 +90,28 @@ func (ix *Index) follow(old, lf *logFile) {
 func (ix *Index) relocate(lf *logFile) {
 	saved := ix.head
 	ix.head = lf
+	defer func() { ix.head = saved }()
 	m, ino, err := ix.readIndexFile()
-	reset := err == nil && resetAhead(lf, m)
-	if reset {
-		m, ino = ix.readResetIndex(lf, m, ino)
+	if err == nil && resetAhead(lf, m) {
+		ix.installReset(ix.m.Hdr.Flags&HdrFsckd != 0, m, ino)
+		return
 	}
-	switch {
-	case reset && (m == nil || resetAhead(lf, m)):
-		// a reset by a process without dovecot.index: the map starts
-		// again from the reset log (mail_index_sync_map's reset)
-		m = nil
-	case err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID:
+	if err != nil || m == nil || m.Hdr.IndexID != lf.hdr.IndexID {
 		m = ix.m // keep what we know
 		m.Hdr.IndexID = lf.hdr.IndexID
 	}
-	if m != nil && m.Hdr.LogFileSeq != lf.hdr.FileSeq && m.Hdr.LogFileSeq != lf.hdr.PrevFileSeq {
+	if m.Hdr.LogFileSeq != lf.hdr.FileSeq && m.Hdr.LogFileSeq != lf.hdr.PrevFileSeq {
 		ix.errorf("Index %s: Lost log for seq=%d offset=%d", ix.path, m.Hdr.LogFileSeq, m.Hdr.LogFileHeadOffset)
 	}
 	ix.install(m, ino)
-	ix.head = saved
 }
 
 // syncMap reads the head to its end and applies what is new.
 func (ix *Index) syncMap() error {
 	h := ix.head
+	if ix.resetPending {
+		ix.installReset(ix.m.Hdr.Flags&HdrFsckd != 0, nil, ix.indexIno)
+	}
 	if ix.logSeq != h.hdr.FileSeq {
 		ix.relocate(h)
 	}
@@ -136,7 +135,8 @@ func (ix *Index) syncMap() error {
 // points to the old log now). A process that has no dovecot.index writes
 // a reset log instead and leaves the index unwritten, as Dovecot's
 // mail_transaction_log_file_create2 does when index->fd is -1: other
-// processes' maps start again from that log. For a reset (Sync.Reset) it
+// processes' maps start again from that log, and so does this one's once
+// the sync under way commits (resetPending). For a reset (Sync.Reset) it
 // starts afresh too.
 func (ix *Index) replaceLog(reset bool) error {
 	old := ix.head
@@ -155,6 +155,7 @@ func (ix *Index) replaceLog(reset bool) error {
 	ix.sawLog(lf)
 	ix.logSeq, ix.logOffset = lf.hdr.FileSeq, int64(lf.hdr.HdrSize)
 	ix.recreate = ix.recreate || reset || !noIndex
+	ix.resetPending = noIndex && !reset
 	if wasLocked {
 		return ix.lockLog(lf)
 	}
@@ -192,7 +193,6 @@ func (ix *Index) checkHeader() {
 	h.UIDValidity = uint32(ix.env.Clock.Now().Unix())
 	ix.fsckLogged("uid_validity 0 -> %d", h.UIDValidity)
 	h.Flags |= HdrFsckd
-	ix.recreate = true
 }
 
 func (ix *Index) applyTx(lf *logFile, tx []record) {

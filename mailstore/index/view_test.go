@@ -114,7 +114,7 @@ func TestViewSurvivesRotationAndARepairedLog(t *testing.T) {
 
 // staleIndexFS serves the first read of dovecot.index from a copy taken
 // earlier: a reader that opens between a reset's new log and its
-// dovecot.index.
+// dovecot.index, or that a stale NFS cache shows the old one.
 type staleIndexFS struct {
 	vfs.FS
 	old []byte
@@ -133,7 +133,9 @@ func (f *staleIndexFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.Fi
 	return f.FS.OpenFile(name, flag, perm)
 }
 
-func TestOpenAfterAResetReadsItsIndex(t *testing.T) {
+// A reset's records are in its log: a reader with an older dovecot.index
+// needs nothing else.
+func TestOpenAfterAResetReadsItsLog(t *testing.T) {
 	w := newWorld()
 	log := &mailstore.Recorder{}
 	a := open(t, w.env(1, log, nil))
