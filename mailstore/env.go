@@ -80,6 +80,11 @@ func (e Env) IsAlive(pid int) bool {
 	return e.Alive == nil || e.Alive(pid)
 }
 
+// ESTALERetryCount is NFS_ESTALE_RETRY_COUNT: how often Dovecot opens and
+// reads a file again by name while it fails with ESTALE (another host
+// replaced it between the lookup and the read).
+const ESTALERetryCount = 10
+
 // Strerror renders err the way Dovecot's %m does ("No such file or
 // directory"), through the closest errno.
 func Strerror(err error) string {

@@ -18,14 +18,28 @@ const (
 )
 
 // readIndexFile reads dovecot.index: nil when missing or unusable (the
-// log rebuilds the map then, and the file is rewritten).
+// log rebuilds the map then, and the file is rewritten). A file another
+// host replaced between the lookup and the read (ESTALE) is opened again,
+// as mail_index_read_map does, up to NFS_ESTALE_RETRY_COUNT times; after
+// that the read fails, it does not pass for a missing file.
 func (ix *Index) readIndexFile() (*Map, uint64, error) {
+	for try := 1; ; try++ {
+		m, ino, err := ix.readIndexFileOnce(try < mailstore.ESTALERetryCount)
+		if !errors.Is(err, vfs.ErrStale) || try >= mailstore.ESTALERetryCount {
+			return m, ino, err
+		}
+	}
+}
+
+func (ix *Index) readIndexFileOnce(retry bool) (*Map, uint64, error) {
 	f, err := ix.env.FS.OpenFile(ix.path, vfs.O_RDONLY, 0)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, vfs.ErrStale) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, nil
 	}
 	if err != nil {
-		ix.errorf("open(%s) failed: %s", ix.path, mailstore.Strerror(err))
+		if !retry || !errors.Is(err, vfs.ErrStale) {
+			ix.errorf("open(%s) failed: %s", ix.path, mailstore.Strerror(err))
+		}
 		return nil, 0, err
 	}
 	defer f.Close()
@@ -40,7 +54,9 @@ func (ix *Index) readIndexFile() (*Map, uint64, error) {
 		data, err = vfs.Mmap(f)
 	}
 	if err != nil {
-		ix.errorf("read() failed with index file %s: %s", ix.path, mailstore.Strerror(err))
+		if !retry || !errors.Is(err, vfs.ErrStale) {
+			ix.errorf("read() failed with index file %s: %s", ix.path, mailstore.Strerror(err))
+		}
 		return nil, 0, err
 	}
 	m, err := parseIndex(data)

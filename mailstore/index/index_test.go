@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"fmt"
+	"io/fs"
 	"testing"
 	"time"
 
@@ -370,5 +371,64 @@ func TestOpenBehindAResetLogStartsFromIt(t *testing.T) {
 	}
 	if h, err := index.ParseHeader(data); err != nil || h.Flags&index.HdrFsckd == 0 || h.UIDValidity == 0 {
 		t.Errorf("dovecot.index after the fsck: %+v, %v; want it written with the fsck flag", h, err)
+	}
+}
+
+// staleOpensFS fails the first n opens of dovecot.index with ESTALE: the
+// file another host replaced between this host's lookup and its open.
+type staleOpensFS struct {
+	vfs.FS
+	n int
+}
+
+func (f *staleOpensFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
+	if name == "u/Maildir/dovecot.index" && f.n > 0 {
+		f.n--
+		return nil, &fs.PathError{Op: "open", Path: name, Err: vfs.ErrStale}
+	}
+	return f.FS.OpenFile(name, flag, perm)
+}
+
+// A dovecot.index that reads ESTALE is opened again by name; one that
+// keeps failing fails the open. Neither passes for a missing file, which
+// would make the next log replacement a reset.
+func TestStaleIndexIsReadAgain(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 1500)
+	appendUIDs(t, open(t, w.env(2, log, nil)), 1) // writes dovecot.index
+	for _, tc := range []struct {
+		stale int
+		fails bool
+	}{{3, false}, {mailstore.ESTALERetryCount, true}} {
+		log.Entries = nil
+		env := w.env(3, log, nil)
+		env.FS = &staleOpensFS{FS: w.fs, n: tc.stale}
+		ix, err := index.Open(env, opts)
+		if (err != nil) != tc.fails {
+			t.Fatalf("%d ESTALEs: open err %v, want failure %v", tc.stale, err, tc.fails)
+		}
+		if tc.fails {
+			if len(log.Find("open(u/Maildir/dovecot.index) failed: Stale file handle")) != 1 {
+				t.Errorf("%d ESTALEs: log %v", tc.stale, log.Entries)
+			}
+			continue
+		}
+		noLog(t, log)
+		// it must know the file exists: garbage it finds under the lock
+		// then makes it continue the log, not reset it
+		f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
+		f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
+		f.Close()
+		appendUIDs(t, ix, 1)
+		data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+		if h, _ := index.ParseLogHeader(data); h.PrevFileSeq == 0 {
+			t.Errorf("%d ESTALEs: the log was replaced by a reset %+v", tc.stale, h)
+		}
+		if got := uids(ix.Map()); len(got) != 1502 {
+			t.Errorf("%d ESTALEs: sees %d UIDs", tc.stale, len(got))
+		}
+		ix.Close()
 	}
 }

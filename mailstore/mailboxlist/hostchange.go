@@ -67,16 +67,12 @@ func HostChange(env mailstore.Env, format, user string) (bool, error) {
 	return deleted, nil
 }
 
-// estaleRetries is NFS_ESTALE_RETRY_COUNT: how often a read that hit a
-// file another host replaced (ESTALE) is tried again by name.
-const estaleRetries = 10
-
 // readRetryingStale reads path, opening it again while the read fails
 // with ESTALE (the marker is replaced by rename on every host change).
 func readRetryingStale(fsys vfs.FS, path string) ([]byte, error) {
 	for try := 0; ; try++ {
 		data, err := vfs.ReadFile(fsys, path)
-		if !errors.Is(err, vfs.ErrStale) || try == estaleRetries {
+		if !errors.Is(err, vfs.ErrStale) || try == mailstore.ESTALERetryCount {
 			return data, err
 		}
 	}

@@ -13,7 +13,6 @@ import (
 const (
 	uidlistName       = "dovecot-uidlist"
 	uidlistVersion    = 3
-	estaleRetryCount  = 10 // NFS_ESTALE_RETRY_COUNT
 	compressPercent   = 75 // UIDLIST_COMPRESS_PERCENTAGE
 	unassigned        = ^uint32(0)
 	uidlistStaleSecs  = 120 // MAILDIR_UIDLIST_LOCK_STALE_TIMEOUT

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -19,7 +20,7 @@ func (u *uidlist) refresh() (exists bool, err error) {
 	var ret int
 	for i := 0; ; i++ {
 		var retry bool
-		ret, retry, err = u.updateRead(i < estaleRetryCount)
+		ret, retry, err = u.updateRead(i < mailstore.ESTALERetryCount)
 		if !retry {
 			break
 		}
