@@ -432,3 +432,39 @@ func TestStaleIndexIsReadAgain(t *testing.T) {
 		ix.Close()
 	}
 }
+
+// A reader that finds the log gone creates a new one: chained to its map
+// when it has dovecot.index, a reset when it has none (index->fd == -1),
+// and then its own map restarts from that reset like everyone else's.
+func TestMissingLogReplacedByAReaderWithoutIndex(t *testing.T) {
+	for _, withIndex := range []bool{false, true} {
+		w := newWorld()
+		log := &mailstore.Recorder{}
+		a := open(t, w.env(1, log, nil))
+		appendUIDs(t, a, 1500)
+		if withIndex {
+			appendUIDs(t, a, 0)
+			a = open(t, w.env(2, log, nil)) // reads > 8 KiB of log
+			appendUIDs(t, a, 1)             // and so writes dovecot.index
+		}
+		n := len(a.Map().Recs)
+		if err := w.fs.Remove("u/Maildir/dovecot.index.log"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Refresh(); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+		h, _ := index.ParseLogHeader(data)
+		if reset := h.PrevFileSeq == 0; reset == withIndex || h.FileSeq != 2 {
+			t.Errorf("with dovecot.index %v: new log %+v, want a reset %v", withIndex, h, !withIndex)
+		}
+		want := n
+		if !withIndex {
+			want = 0
+		}
+		if got := len(a.Map().Recs); got != want {
+			t.Errorf("with dovecot.index %v: the replacer's map has %d records, want %d", withIndex, got, want)
+		}
+	}
+}

@@ -48,11 +48,17 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	lf, err := ix.openLog(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
 		// the new log continues from the map, mapped to the end of what
-		// this process can read first (mail_transaction_log_init_hdr)
-		if ix.logSeq == old.hdr.FileSeq && old.read(true) == nil && old.sync() == nil {
-			ix.applyFrom(old)
+		// this process can read first (mail_transaction_log_init_hdr);
+		// a process without dovecot.index writes a reset log
+		// (index->fd == -1), which follow then restarts the map from
+		var from *logPos
+		if ix.indexIno != 0 {
+			if ix.logSeq == old.hdr.FileSeq && old.read(true) == nil && old.sync() == nil {
+				ix.applyFrom(old)
+			}
+			from = &logPos{ix.logSeq, ix.logOffset}
 		}
-		lf, err = ix.createLog(old.hdr.IndexID, nil, false, &logPos{ix.logSeq, ix.logOffset})
+		lf, err = ix.createLog(old.hdr.IndexID, nil, false, from)
 	}
 	if err != nil {
 		return false, err
