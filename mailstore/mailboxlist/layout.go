@@ -68,6 +68,15 @@ func (l layout) under(root, name string) string {
 // mailboxDir is the folder's mail directory.
 func (l layout) mailboxDir(name string) string { return l.under(l.mailRoot(), name) }
 
+// openPath is what opening the folder stats: its mail directory, or in
+// dbox the dbox-Mails in it (the mailbox path, DBOX_MAILDIR_NAME).
+func (l layout) openPath(name string) string {
+	if l.maildir() {
+		return l.mailboxDir(name)
+	}
+	return l.mailboxDir(name) + "/dbox-Mails"
+}
+
 // indexDir is the folder's own index directory when INDEX= is set.
 func (l layout) indexDir(name string) (string, bool) {
 	if l.set.IndexDir == "" || l.set.IndexMemory {
@@ -217,9 +226,10 @@ func (l layout) remove(env mailstore.Env, name string) error {
 }
 
 // exists reports whether the folder's mail directory is there: what
-// opening it for a DELETE finds (the storage's mailbox_open stat).
+// opening it for a DELETE finds (the storage's mailbox_open stat of the
+// mailbox path, dbox-Mails in dbox).
 func (l layout) exists(env mailstore.Env, name string) (bool, error) {
-	dir := l.mailboxDir(name)
+	dir := l.openPath(name)
 	_, err := env.FS.Stat(dir)
 	switch {
 	case err == nil:
@@ -234,7 +244,8 @@ func (l layout) exists(env mailstore.Env, name string) (bool, error) {
 // a \Noselect directory (index_storage_mailbox_delete_dir): dbox rmdir()s
 // it, so a folder that appeared since answers ErrHasChildren (ENOTEMPTY);
 // Maildir++ has no such directories and answers ErrStillExists if it finds
-// one. Gone as it was: ErrNotFound.
+// one. Gone as it was: ErrNotFound. A removed directory takes its index
+// directory with it (mailbox_list_delete_finish).
 func (l layout) removeDir(env mailstore.Env, name string) error {
 	dir := l.mailboxDir(name)
 	if l.maildir() {
@@ -249,6 +260,11 @@ func (l layout) removeDir(env mailstore.Env, name string) error {
 	}
 	switch err := env.FS.Remove(dir); {
 	case err == nil:
+		if idx, ok := l.indexDir(name); ok {
+			if err := removeAll(env.FS, idx); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return l.failed(env, "unlink_directory", idx, err)
+			}
+		}
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
 		return ErrNotFound

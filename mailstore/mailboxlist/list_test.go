@@ -135,7 +135,7 @@ func deleteRacing(t *testing.T, format string, setup, other func(*List) error, n
 		t.Fatal(err)
 	}
 	h2 := w.Host("a", 2, 0)
-	hooked := &statHookFS{FS: w.FS, path: newLayoutFor(t, format).mailboxDir(name)}
+	hooked := &statHookFS{FS: w.FS, path: newLayoutFor(t, format).openPath(name)}
 	hooked.hook = func() {
 		if err := other(first); err != nil {
 			t.Fatalf("the other session: %v", err)
@@ -192,6 +192,38 @@ func TestDeleteRacingADelete(t *testing.T) {
 			}
 			want(t, "LIST", names(t, first), "INBOX")
 		})
+	}
+}
+
+// A dbox folder directory without dbox-Mails does not open: DELETE
+// rmdir()s it as a \Noselect directory, so one holding anything is refused
+// and its contents stay, and an empty one goes with its INDEX= directory.
+func TestDeleteOfADirectoryThatDoesNotOpen(t *testing.T) {
+	w := mailtest.NewWorld()
+	h := w.Host("a", 1, 0)
+	h.Env.Settings.IndexDir = "/fast/%u"
+	l := open(t, h, "sdbox")
+	for _, d := range []string{"u/mailboxes/Bare", "fast/u/mailboxes/Bare", "u/mailboxes/Held"} {
+		if err := vfs.MkdirAll(w.FS, d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := vfs.WriteFile(w.FS, "u/mailboxes/Held/u.1", []byte("mail"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Delete("Held"); !errors.Is(err, ErrHasChildren) {
+		t.Errorf("DELETE of a directory holding a file = %v, want ErrHasChildren", err)
+	}
+	if _, err := w.FS.Stat("u/mailboxes/Held/u.1"); err != nil {
+		t.Errorf("the refused DELETE removed the file: %v", err)
+	}
+	if err := l.Delete("Bare"); err != nil {
+		t.Fatalf("DELETE of an empty directory = %v", err)
+	}
+	for _, d := range []string{"u/mailboxes/Bare", "fast/u/mailboxes/Bare"} {
+		if _, err := w.FS.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("after DELETE, stat %s = %v", d, err)
+		}
 	}
 }
 
