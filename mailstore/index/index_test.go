@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"testing"
@@ -433,17 +434,17 @@ func TestStaleIndexIsReadAgain(t *testing.T) {
 	}
 }
 
-// A reader that finds the log gone creates a new one: chained to its map
-// when it has dovecot.index, a reset when it has none (index->fd == -1),
-// and then its own map restarts from that reset like everyone else's.
-func TestMissingLogReplacedByAReaderWithoutIndex(t *testing.T) {
+// A process whose log vanished while it was open fails its refresh, as
+// Dovecot 2.3 takes that for the mailbox's deletion; the next process to
+// open the index creates the log again: chained to dovecot.index when
+// there is one, a first log otherwise.
+func TestMissingLogFailsTheRefresh(t *testing.T) {
 	for _, withIndex := range []bool{false, true} {
 		w := newWorld()
 		log := &mailstore.Recorder{}
 		a := open(t, w.env(1, log, nil))
 		appendUIDs(t, a, 1500)
 		if withIndex {
-			appendUIDs(t, a, 0)
 			a = open(t, w.env(2, log, nil)) // reads > 8 KiB of log
 			appendUIDs(t, a, 1)             // and so writes dovecot.index
 		}
@@ -451,20 +452,62 @@ func TestMissingLogReplacedByAReaderWithoutIndex(t *testing.T) {
 		if err := w.fs.Remove("u/Maildir/dovecot.index.log"); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Refresh(); err != nil {
-			t.Fatal(err)
+		if err := a.Refresh(); !errors.Is(err, index.ErrDeleted) {
+			t.Errorf("with dovecot.index %v: refresh = %v, want ErrDeleted", withIndex, err)
 		}
+		if _, err := w.fs.Stat("u/Maildir/dovecot.index.log"); err == nil {
+			t.Errorf("with dovecot.index %v: the failed refresh created a log", withIndex)
+		}
+		b := open(t, w.env(3, log, nil))
 		data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
 		h, _ := index.ParseLogHeader(data)
-		if reset := h.PrevFileSeq == 0; reset == withIndex || h.FileSeq != 2 {
-			t.Errorf("with dovecot.index %v: new log %+v, want a reset %v", withIndex, h, !withIndex)
+		want, wantSeq := 0, uint32(1)
+		if withIndex {
+			want, wantSeq = n, 2
 		}
-		want := n
-		if !withIndex {
-			want = 0
+		if h.FileSeq != wantSeq || (h.PrevFileSeq != 0) != withIndex {
+			t.Errorf("with dovecot.index %v: new log %+v", withIndex, h)
 		}
-		if got := len(a.Map().Recs); got != want {
-			t.Errorf("with dovecot.index %v: the replacer's map has %d records, want %d", withIndex, got, want)
+		if got := len(b.Map().Recs); got != want {
+			t.Errorf("with dovecot.index %v: a new process sees %d records, want %d", withIndex, got, want)
 		}
+	}
+}
+
+// A folder deleted and created again has a log with another indexid. A
+// process that still has the old one open marks the new log corrupted
+// ("indexid changed", as real Dovecot logged in sdbox-director-folders)
+// and fails; the next process to open the index replaces the log.
+func TestIndexIDChangedMarksTheNewLog(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	appendUIDs(t, a, 2)
+	for _, f := range []string{"dovecot.index.log", "dovecot.index.cache"} {
+		if err := w.fs.Remove("u/Maildir/" + f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	w.t = w.t.Add(time.Second) // the new index's id is its creation time
+	appendUIDs(t, open(t, w.env(2, log, nil)), 1)
+	log.Entries = nil
+	if err := a.Refresh(); err == nil {
+		t.Error("refresh after the index was recreated succeeded")
+	}
+	if got := log.Find("indexid changed: 1700000000 -> 1700000001"); len(got) != 1 {
+		t.Errorf("log %v", log.Entries)
+	}
+	data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	if h, _ := index.ParseLogHeader(data); h.IndexID != 0 {
+		t.Errorf("the new log's header after the mark: %+v", h)
+	}
+	log.Entries = nil
+	c := open(t, w.env(3, log, nil))
+	if len(log.Find("marked corrupted")) == 0 {
+		t.Errorf("opening a marked log: %v", log.Entries)
+	}
+	data, _ = vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	if h, _ := index.ParseLogHeader(data); h.IndexID == 0 || c.Map().Hdr.IndexID != h.IndexID {
+		t.Errorf("after a new open: log %+v, map indexid %d", h, c.Map().Hdr.IndexID)
 	}
 }

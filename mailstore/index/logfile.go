@@ -68,6 +68,11 @@ func (lf *logFile) readHeader() error {
 
 var errCorrupted = errors.New("index: transaction log corrupted")
 
+// ErrDeleted: the log vanished while the index was open, which Dovecot
+// takes for the mailbox's deletion (index_deleted): "Mailbox was deleted
+// under us".
+var ErrDeleted = errors.New("Mailbox was deleted under us")
+
 func (lf *logFile) close() {
 	if lf.f != nil {
 		if lf.locked {

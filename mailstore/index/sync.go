@@ -30,7 +30,11 @@ func (ix *Index) Refresh() error {
 // refreshHead stats the log path and switches to the file it names now
 // (mail_transaction_log_refresh). A rotation is followed by first reading
 // the rest of the old head; a log that cannot be followed sends the map
-// back to dovecot.index.
+// back to dovecot.index. As in Dovecot 2.3, a running process never
+// creates the log here: a missing one means the mailbox was deleted
+// (ErrDeleted), and one that is corrupted, or belongs to another index
+// (indexid changed: the folder was deleted and created again), fails the
+// refresh; the next process to open the index replaces it.
 func (ix *Index) refreshHead() (switched bool, err error) {
 	path := ix.logPath()
 	if ix.env.Settings.MailNFSIndex {
@@ -40,28 +44,24 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	if err == nil && vfs.StatOf(fi).Ino == ix.head.ino {
 		return false, nil
 	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, ErrDeleted
+	}
+	if err != nil {
 		ix.errorf("stat(%s) failed: %s", path, mailstore.Strerror(err))
 		return false, err
 	}
 	old := ix.head
 	lf, err := ix.openLog(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
-		// the new log continues from the map, mapped to the end of what
-		// this process can read first (mail_transaction_log_init_hdr);
-		// a process without dovecot.index writes a reset log
-		// (index->fd == -1), which follow then restarts the map from
-		var from *logPos
-		if ix.indexIno != 0 {
-			if ix.logSeq == old.hdr.FileSeq && old.read(true) == nil && old.sync() == nil {
-				ix.applyFrom(old)
-			}
-			from = &logPos{ix.logSeq, ix.logOffset}
-		}
-		lf, err = ix.createLog(old.hdr.IndexID, nil, false, from)
-	}
-	if err != nil {
-		return false, err
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, ErrDeleted
+	case err != nil:
+		return false, fmt.Errorf("Failed to refresh main transaction log: %w", err)
+	case lf.hdr.IndexID != old.hdr.IndexID:
+		ix.corruptLog(lf, "indexid changed: %d -> %d", old.hdr.IndexID, lf.hdr.IndexID)
+		lf.close()
+		return false, fmt.Errorf("Failed to refresh main transaction log: %w", errCorrupted)
 	}
 	ix.follow(old, lf)
 	old.close()
