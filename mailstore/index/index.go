@@ -11,8 +11,11 @@ import (
 
 // Options say which index to open.
 type Options struct {
-	// Dir holds the files; created when missing.
-	Dir string
+	// Dir holds the files; created when missing, unless DirMustExist
+	// (the mailbox's own directory, which opening it must not bring
+	// back): then a missing Dir fails the open with fs.ErrNotExist.
+	Dir          string
+	DirMustExist bool
 	// Prefix is the base file name: "dovecot.index" (a mailbox),
 	// "dovecot.list.index" (the mailbox list), "dovecot.map.index" (mdbox).
 	Prefix string
@@ -85,7 +88,11 @@ func Open(env mailstore.Env, opts Options) (*Index, error) {
 		opts.Prefix = "dovecot.index"
 	}
 	ix := &Index{env: env, opts: opts, path: join(opts.Dir, opts.Prefix)}
-	if err := vfs.MkdirAll(env.FS, opts.Dir, 0o700); err != nil {
+	if opts.DirMustExist {
+		if _, err := env.FS.Stat(opts.Dir); err != nil {
+			return nil, fmt.Errorf("index: open %s: %w", ix.path, err)
+		}
+	} else if err := vfs.MkdirAll(env.FS, opts.Dir, 0o700); err != nil {
 		ix.errorf("mkdir(%s) failed: %s", opts.Dir, mailstore.Strerror(err))
 		return nil, fmt.Errorf("index: open %s: %w", ix.path, err)
 	}
@@ -116,7 +123,7 @@ func (ix *Index) openFiles() error {
 		return err
 	}
 	head, err := ix.openLog(ix.logPath())
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupted) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrCorrupted) {
 		id := uint32(0)
 		var from *logPos
 		if m != nil {

@@ -55,18 +55,20 @@ func (lf *logFile) readHeader() error {
 	h, err := ParseLogHeader(lf.data)
 	if err != nil {
 		lf.ix.corruptLog(lf, "%v", err)
-		return errCorrupted
+		return ErrCorrupted
 	}
 	lf.hdr = h
 	if h.IndexID == 0 {
 		lf.corrupted = true
 		lf.ix.errorf("Transaction log file %s: marked corrupted", lf.path)
-		return errCorrupted
+		return ErrCorrupted
 	}
 	return nil
 }
 
-var errCorrupted = errors.New("index: transaction log corrupted")
+// ErrCorrupted: the log is corrupted (or another index's); a refresh that
+// meets it fails until a new open replaces the log.
+var ErrCorrupted = errors.New("index: transaction log corrupted")
 
 // ErrDeleted: the log vanished while the index was open, which Dovecot
 // takes for the mailbox's deletion (index_deleted): "Mailbox was deleted
@@ -128,7 +130,7 @@ func (lf *logFile) sync() error {
 	if int64(len(lf.data)) < lf.syncOffset {
 		lf.ix.corruptLog(lf, "log file shrank (%d < %d)", len(lf.data), lf.syncOffset)
 		lf.syncOffset = int64(len(lf.data))
-		return errCorrupted
+		return ErrCorrupted
 	}
 	for lf.syncOffset+txHeaderSize <= int64(len(lf.data)) {
 		size, typ := splitRecord(lf.data[lf.syncOffset:])
@@ -137,7 +139,7 @@ func (lf *logFile) sync() error {
 		}
 		if size < txHeaderSize {
 			lf.ix.corruptLog(lf, "hdr.size too small (%d)", size)
-			return errCorrupted
+			return ErrCorrupted
 		}
 		if lf.syncOffset+int64(size) > int64(len(lf.data)) {
 			break
@@ -153,7 +155,7 @@ func (lf *logFile) sync() error {
 	if lf.syncOffset != int64(len(lf.data)) {
 		if lf.locked {
 			lf.ix.corruptLog(lf, "Unexpected garbage at EOF")
-			return errCorrupted
+			return ErrCorrupted
 		}
 		lf.ix.flushReadCache(lf)
 	}

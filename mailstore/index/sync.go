@@ -61,7 +61,7 @@ func (ix *Index) refreshHead() (switched bool, err error) {
 	case lf.hdr.IndexID != old.hdr.IndexID:
 		ix.corruptLog(lf, "indexid changed: %d -> %d", old.hdr.IndexID, lf.hdr.IndexID)
 		lf.close()
-		return false, fmt.Errorf("Failed to refresh main transaction log: %w", errCorrupted)
+		return false, fmt.Errorf("Failed to refresh main transaction log: %w", ErrCorrupted)
 	}
 	ix.follow(old, lf)
 	old.close()
@@ -125,7 +125,7 @@ func (ix *Index) syncMap() error {
 		return err
 	}
 	if err := h.sync(); err != nil {
-		if !errors.Is(err, errCorrupted) {
+		if !errors.Is(err, ErrCorrupted) {
 			return err
 		}
 		ix.applyFrom(h) // what was complete before the garbage

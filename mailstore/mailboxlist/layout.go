@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -24,7 +25,16 @@ var (
 	// without a response code.
 	ErrHasChildren = errors.New("Mailbox has children, delete them first")
 	ErrStillExists = errors.New("Mailbox exists")
+	// ErrDeletedUnderUs: a DELETE whose opened folder was deleted (and
+	// maybe created again) before it held mailboxes.lock. It is an
+	// ErrNotFound, answered NO [NONEXISTENT].
+	ErrDeletedUnderUs error = deletedUnderUs{}
 )
+
+type deletedUnderUs struct{}
+
+func (deletedUnderUs) Error() string        { return index.ErrDeleted.Error() }
+func (deletedUnderUs) Is(target error) bool { return target == ErrNotFound }
 
 const (
 	inbox        = "INBOX"
@@ -67,6 +77,31 @@ func (l layout) under(root, name string) string {
 
 // mailboxDir is the folder's mail directory.
 func (l layout) mailboxDir(name string) string { return l.under(l.mailRoot(), name) }
+
+// boxIndex is where the folder keeps its own index (dovecot.index*),
+// where the engines open it: beside its mail, or under INDEX=; false with
+// INDEX=MEMORY.
+func (l layout) boxIndex(name string) (index.Options, bool) {
+	dir, ok := l.indexDir(name)
+	switch {
+	case l.set.IndexMemory:
+		return index.Options{}, false
+	case !ok:
+		return index.Options{Dir: l.openPath(name), Prefix: "dovecot.index", DirMustExist: true}, true
+	}
+	return index.Options{Dir: dir, Prefix: "dovecot.index"}, true
+}
+
+// openIndex opens the folder's index, creating its log when missing, as
+// opening a mailbox does (mailbox_open); nil when it keeps none. A folder
+// gone since it was found fails with fs.ErrNotExist.
+func (l layout) openIndex(env mailstore.Env, name string) (*index.Index, error) {
+	opts, ok := l.boxIndex(name)
+	if !ok {
+		return nil, nil
+	}
+	return index.Open(env, opts)
+}
 
 // openPath is what opening the folder stats: its mail directory, or in
 // dbox the dbox-Mails in it (the mailbox path, DBOX_MAILDIR_NAME).
@@ -184,6 +219,16 @@ func (l layout) create(env mailstore.Env, name string) error {
 			return l.failed(env, "open", dir+"/maildirfolder", err)
 		}
 		_ = f.Close()
+		return nil
+	}
+	// dbox creates the folder's index with it (dbox_mailbox_create's
+	// mailbox_open): a log whose indexid is its creation time
+	ix, err := l.openIndex(env, name)
+	if err != nil {
+		return err
+	}
+	if ix != nil {
+		ix.Close()
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package mailboxlist
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/nfsmail/nfsmail/mailstore"
@@ -136,11 +137,17 @@ func (l *List) Create(name string) error {
 }
 
 // Delete is DELETE name (mailbox_delete): the folder is opened first,
-// before mailboxes.lock is taken; under the lock an opened folder is
-// removed, and the list index's refresh flag set. A folder that could not
-// be opened is deleted as a bare directory, so one that a RENAME or CREATE
-// made in between is refused (ErrHasChildren, ErrStillExists): Dovecot's
-// own race, which a client sees as a NO it did not expect.
+// index and all, before mailboxes.lock is taken; under the lock the opened
+// folder's index is synced (the expunge of its mail and the mark of its
+// index as deleted), then the folder is removed and the list index's
+// refresh flag set. Two of Dovecot's races follow, which a client sees as
+// a NO it did not expect:
+//   - a folder that could not be opened is deleted as a bare directory,
+//     so one that a RENAME or CREATE made in between is refused
+//     (ErrHasChildren, ErrStillExists);
+//   - an opened folder that another session deleted in between answers
+//     ErrDeletedUnderUs, and if one created it again, the sync finds a log
+//     of another index and marks it corrupted ("indexid changed").
 func (l *List) Delete(name string) error {
 	if !ValidName(name) {
 		return ErrInvalidName
@@ -149,11 +156,35 @@ func (l *List) Delete(name string) error {
 	if err != nil {
 		return err
 	}
-	del := l.lay.removeDir
+	var box *index.Index
 	if opened {
-		del = l.lay.remove
+		box, err = l.lay.openIndex(l.env, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			opened = false
+		} else if err != nil {
+			return err
+		}
 	}
-	return l.change(name, del, ErrNotFound, true)
+	if !opened {
+		return l.change(name, l.lay.removeDir, ErrNotFound, true)
+	}
+	if box != nil {
+		defer box.Close()
+	}
+	return l.change(name, func(env mailstore.Env, name string) error {
+		if box != nil {
+			s, err := box.Begin()
+			switch {
+			case errors.Is(err, index.ErrDeleted), errors.Is(err, index.ErrCorrupted):
+				return ErrDeletedUnderUs
+			case err != nil:
+				return err
+			}
+			s.Rollback()
+			box.Close() // closed before its directory goes (index_storage_mailbox_delete_post)
+		}
+		return l.lay.remove(env, name)
+	}, ErrNotFound, true)
 }
 
 // Rename is RENAME old new (mailbox_rename): under mailboxes.lock, the

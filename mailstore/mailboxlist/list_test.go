@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -224,6 +226,67 @@ func TestDeleteOfADirectoryThatDoesNotOpen(t *testing.T) {
 		if _, err := w.FS.Stat(d); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("after DELETE, stat %s = %v", d, err)
 		}
+	}
+}
+
+// openHookFS runs hook once, just before the first OpenFile of a name
+// starting with prefix.
+type openHookFS struct {
+	vfs.FS
+	prefix string
+	hook   func()
+}
+
+func (f *openHookFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
+	if strings.HasPrefix(name, f.prefix) && f.hook != nil {
+		hook := f.hook
+		f.hook = nil
+		hook()
+	}
+	return f.FS.OpenFile(name, flag, perm)
+}
+
+func (f *openHookFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
+
+// A DELETE opens the folder's index before it takes mailboxes.lock. If
+// another session deletes the folder and creates it again in between,
+// the DELETE's sync finds a log of another index: dbox, whose CREATE makes
+// the index, marks that log corrupted ("indexid changed", as real Dovecot
+// logged in sdbox-director-folders); Maildir, whose CREATE does not, finds
+// no log. Either way the DELETE answers that the folder was deleted under
+// it, and the new folder stays, its index usable after a new open.
+func TestDeleteRacingADeleteAndCreate(t *testing.T) {
+	for _, format := range formats {
+		t.Run(format, func(t *testing.T) {
+			w := mailtest.NewWorld()
+			first := open(t, w.Host("a", 1, 0), format)
+			if err := first.Create("Work"); err != nil {
+				t.Fatal(err)
+			}
+			h2 := w.Host("b", 2, 0)
+			h2.Env.FS = &openHookFS{FS: w.FS, prefix: newLayoutFor(t, format).lockPath(), hook: func() {
+				w.Advance(time.Second) // the new index's id is its creation time
+				if err := first.Delete("Work"); err != nil {
+					t.Fatalf("the other session's DELETE: %v", err)
+				}
+				if err := first.Create("Work"); err != nil {
+					t.Fatalf("the other session's CREATE: %v", err)
+				}
+			}}
+			err := open(t, h2, format).Delete("Work")
+			if !errors.Is(err, ErrDeletedUnderUs) || !errors.Is(err, ErrNotFound) {
+				t.Fatalf("DELETE = %v, want ErrDeletedUnderUs", err)
+			}
+			changed := h2.Log.Find("indexid changed")
+			if (len(changed) == 1) != (format != "maildir") {
+				t.Errorf("log %v", h2.Log.Entries)
+			}
+			want(t, "LIST", names(t, first), "INBOX", "Work")
+			lay := newLayoutFor(t, format)
+			if _, err := lay.openIndex(w.Host("c", 3, 0).Env, "Work"); err != nil {
+				t.Errorf("opening the new folder's index: %v", err)
+			}
+		})
 	}
 }
 
