@@ -35,6 +35,9 @@ var reasons = []reason{
 	{"mail_index_wait_lock_fd() failed", "dovecot.index.log locked through the handle of a log a reset or " +
 		"another host replaced (after the fcntl line)"},
 	{"Stale file handle", "a file another host replaced (rename over dovecot.index*) used through an old handle"},
+	{"indexid changed", "a DELETE opens the folder's index before it takes mailboxes.lock; another session " +
+		"deleted the folder and created it again meanwhile, so the DELETE's sync meets the new folder's log and " +
+		"marks it corrupted (both tiers model it; the simulation's folder commands are too quick to meet it often)"},
 	{"transaction log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"Lost log", "two hosts appending to dovecot.index.log without a common lock"},
 	{"uidvalidity=N, but next_uid", "a map restarted from a reset log that a process without dovecot.index wrote " +

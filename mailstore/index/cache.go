@@ -506,23 +506,20 @@ func (c *Cache) lockFileOnce(nonblock bool) (unlock func(), ok bool) {
 		}
 		return func() { _ = l.Release() }, true
 	}
-	deadline := env.Clock.Now().Add(timeout)
-	for {
-		err := vfs.Lock(c.f, vfs.WriteLock, false)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, vfs.ErrWouldBlock) {
-			// e.g. ESTALE: another host replaced the cache under us. The
-			// file stays open, as in Dovecot: the next attempt fails
-			// again (F_SETLK) until a lookup finds it unusable and reopens.
-			c.ix.errorf("%s", c.ix.lockFailure(c.path, err, !nonblock))
-			return nil, false
-		}
-		if nonblock || !env.Clock.Now().Before(deadline) {
-			return nil, false
-		}
-		env.Clock.Sleep(lockPoll)
+	deadline := env.Clock.Now()
+	if !nonblock {
+		deadline = deadline.Add(timeout)
+	}
+	err := mailstore.WaitLock(env.Clock, deadline, func() error { return vfs.Lock(c.f, vfs.WriteLock, false) })
+	if errors.Is(err, vfs.ErrWouldBlock) {
+		return nil, false
+	}
+	if err != nil {
+		// e.g. ESTALE: another host replaced the cache under us. The
+		// file stays open, as in Dovecot: the next attempt fails
+		// again (F_SETLK) until a lookup finds it unusable and reopens.
+		c.ix.errorf("%s", c.ix.lockFailure(c.path, err, !nonblock))
+		return nil, false
 	}
 	f := c.f
 	return func() { _ = vfs.Lock(f, vfs.Unlock, false) }, true

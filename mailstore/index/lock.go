@@ -3,20 +3,10 @@ package index
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/dotlock"
 	"github.com/nfsmail/nfsmail/vfs"
-)
-
-// A blocked fcntl/flock request is retried after lockPoll, doubling up to
-// maxLockPoll: Dovecot blocks in F_SETLKW and the kernel waits for the
-// lock server's callback; the simulation polls on the host clock without
-// flooding the server.
-const (
-	lockPoll    = 100 * time.Millisecond
-	maxLockPoll = 2 * time.Second
 )
 
 // ErrLockTimeout: the head log stayed locked for the whole lock timeout.
@@ -41,26 +31,19 @@ func (ix *Index) lockLog(lf *logFile) error {
 		return nil
 	}
 	deadline := ix.env.Clock.Now().Add(timeout)
-	poll := lockPoll
-	for {
-		err := vfs.Lock(lf.f, vfs.WriteLock, false)
-		if err == nil {
-			lf.locked = true
-			return nil
-		}
-		if !errors.Is(err, vfs.ErrWouldBlock) {
-			// file_wait_lock's line, then mail_transaction_log_file_lock's
-			ix.errorf("%s", ix.lockFailure(lf.path, err, true))
-			ix.errorf("mail_index_wait_lock_fd() failed with file %s: %s", lf.path, mailstore.Strerror(err))
-			return fmt.Errorf("index: lock %s: %w", lf.path, err)
-		}
-		if !ix.env.Clock.Now().Before(deadline) {
-			ix.errorf("Timeout (%ds) while waiting for lock for transaction log file %s", int(timeout.Seconds()), lf.path)
-			return ErrLockTimeout
-		}
-		ix.env.Clock.Sleep(min(poll, deadline.Sub(ix.env.Clock.Now())+time.Millisecond))
-		poll = min(2*poll, maxLockPoll)
+	err := mailstore.WaitLock(ix.env.Clock, deadline, func() error { return vfs.Lock(lf.f, vfs.WriteLock, false) })
+	switch {
+	case err == nil:
+		lf.locked = true
+		return nil
+	case errors.Is(err, vfs.ErrWouldBlock):
+		ix.errorf("Timeout (%ds) while waiting for lock for transaction log file %s", int(timeout.Seconds()), lf.path)
+		return ErrLockTimeout
 	}
+	// file_wait_lock's line, then mail_transaction_log_file_lock's
+	ix.errorf("%s", ix.lockFailure(lf.path, err, true))
+	ix.errorf("mail_index_wait_lock_fd() failed with file %s: %s", lf.path, mailstore.Strerror(err))
+	return fmt.Errorf("index: lock %s: %w", lf.path, err)
 }
 
 func (ix *Index) lockFailure(path string, err error, wait bool) string {

@@ -17,7 +17,6 @@ import (
 const (
 	listLockName = "mailboxes.lock" // MAILBOX_LIST_LOCK_FNAME
 	listLockSecs = 60 * time.Second // MAILBOX_LIST_LOCK_SECS
-	lockPoll     = 100 * time.Millisecond
 )
 
 // ErrLockTimeout: mailboxes.lock stayed locked for the whole timeout.
@@ -139,17 +138,13 @@ func createLocked(env mailstore.Env, path string, timeout time.Duration) (vfs.Fi
 	}
 }
 
+// waitLock is file_create_locked's F_SETLKW on the lock file, until deadline.
 func waitLock(env mailstore.Env, f vfs.File, deadline time.Time) error {
-	for {
-		err := vfs.Lock(f, vfs.WriteLock, false)
-		if !errors.Is(err, vfs.ErrWouldBlock) {
-			return err
-		}
-		if !env.Clock.Now().Before(deadline) {
-			return ErrLockTimeout
-		}
-		env.Clock.Sleep(lockPoll)
+	err := mailstore.WaitLock(env.Clock, deadline, func() error { return vfs.Lock(f, vfs.WriteLock, false) })
+	if errors.Is(err, vfs.ErrWouldBlock) {
+		return ErrLockTimeout
 	}
+	return err
 }
 
 func sameFile(fsys vfs.FS, f vfs.File, path string) bool {
