@@ -111,11 +111,12 @@ var allowed = map[string][]string{
 	"mailstore":         {"vfs"},
 	"mailstore/dotlock": {"mailstore", "vfs"},
 	"mailstore/index":   {"mailstore", "mailstore/dotlock", "vfs"},
-	// maildir and dbox autocreate INBOX under the list's mailboxes.lock
+	// the engines autocreate INBOX under the list's mailboxes.lock and
+	// keep each mailbox's list index record up to date
 	"mailstore/maildir":     {"mailstore", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
 	"mailstore/dbox":        {"mailstore", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
-	"mailstore/sdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "vfs"},
-	"mailstore/mdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "vfs"},
+	"mailstore/sdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
+	"mailstore/mdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
 	"mailstore/mailboxlist": {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
 	"mailstore/mailtest":    {"mailstore", "vfs", "vfs/memfs"},
 	"mailgen":               {"harness/sim", "mailstore"},

@@ -1,6 +1,7 @@
 package mailboxlist
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -128,6 +129,103 @@ func (l *List) sync() ([]string, error) {
 		return nil, err
 	}
 	return names, s.Commit(nm.Diff(s.Map()))
+}
+
+// UpdateStatus is index_list_update_mailbox, run after a mailbox's sync or
+// committed save: the list index is refreshed (synced with the disk when
+// Names would sync it), and when the mailbox's record lacks its current
+// UIDVALIDITY or GUID they are written under the list index's lock,
+// checked again once locked. A mailbox the list index does not know sets
+// its refresh flag instead. Message counts are not kept: Dovecot keeps
+// none for INBOX (mailbox_list_index_include_inbox=no), and the
+// simulation reads no folder's status from the list.
+func (l *List) UpdateStatus(name string, uidValidity uint32, guid [16]byte) error {
+	if l.ix == nil || (uidValidity == 0 && guid == [16]byte{}) {
+		return nil
+	}
+	if _, err := l.Names(); err != nil {
+		return err
+	}
+	if want, known := wantsStatus(l.ix.Map(), name, uidValidity, guid); !known {
+		l.refreshLater()
+		return nil
+	} else if !want {
+		return nil
+	}
+	s, err := l.ix.Begin()
+	if err != nil {
+		return err
+	}
+	m := s.Map()
+	if want, _ := wantsStatus(m, name, uidValidity, guid); !want {
+		s.Rollback()
+		return nil
+	}
+	t, _ := parse(m)
+	i, _ := t.find(m, name)
+	nm := m.Clone()
+	rec := make([]byte, listRecSize)
+	copy(rec, nm.RecordExt(i, extList))
+	if uidValidity != 0 {
+		binary.LittleEndian.PutUint32(rec[recUIDValidity:], uidValidity)
+	}
+	if guid != [16]byte{} {
+		copy(rec[recGUID:], guid[:])
+	}
+	if err := nm.SetRecordExt(i, extList, rec); err != nil {
+		s.Rollback()
+		return err
+	}
+	return s.Commit(nm.Diff(m))
+}
+
+// wantsStatus reports whether name's record in m needs the new status,
+// and whether m lists name at all.
+func wantsStatus(m *index.Map, name string, uidValidity uint32, guid [16]byte) (want, known bool) {
+	t, err := parse(m)
+	if err != nil {
+		return false, true
+	}
+	i, ok := t.find(m, name)
+	if !ok {
+		return false, false
+	}
+	return statusChanged(m.RecordExt(i, extList), uidValidity, guid), true
+}
+
+// Status is a mailbox's handle on its user's list index, opened at the
+// first Update (a Dovecot process opens it to look the mailbox up).
+type Status struct {
+	env          mailstore.Env
+	format, user string
+	name         string
+	l            *List
+}
+
+// NewStatus returns the Status of user's mailbox name.
+func NewStatus(env mailstore.Env, format, user, name string) *Status {
+	return &Status{env: env, format: format, user: user, name: name}
+}
+
+// Update runs List.UpdateStatus. Failures are logged where they happen
+// and otherwise ignored, as Dovecot ignores them here.
+func (st *Status) Update(uidValidity uint32, guid [16]byte) {
+	if st.l == nil {
+		l, err := Open(st.env, st.format, st.user)
+		if err != nil {
+			return
+		}
+		st.l = l
+	}
+	_ = st.l.UpdateStatus(st.name, uidValidity, guid)
+}
+
+// Close releases the list index.
+func (st *Status) Close() {
+	if st.l != nil {
+		st.l.Close()
+		st.l = nil
+	}
 }
 
 // Create is CREATE name: under mailboxes.lock, make the folder and set the

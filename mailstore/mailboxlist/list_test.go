@@ -570,3 +570,55 @@ func TestOneHostListIsExact(t *testing.T) {
 		}
 	})
 }
+
+// A mailbox's sync or save writes its UIDVALIDITY and GUID into its list
+// index record once (index_list_update_mailbox): that is what creates
+// dovecot.list.index.log for a user who never ran a folder command. The
+// same status again writes nothing, and a later sync of the list with the
+// disk keeps the record.
+func TestUpdateStatusWritesTheRecordOnce(t *testing.T) {
+	for _, format := range formats {
+		t.Run(format, func(t *testing.T) {
+			w := mailtest.NewWorld()
+			h := w.Host("a", 1, 0)
+			lay := newLayoutFor(t, format)
+			if err := vfs.MkdirAll(w.FS, lay.mailRoot(), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			logPath := lay.mailRoot() + "/dovecot.list.index.log"
+			guid := [16]byte{1, 2, 3}
+			st := NewStatus(h.Env, format, "u", "INBOX")
+			defer st.Close()
+			st.Update(1234, guid)
+			before, err := vfs.ReadFile(w.FS, logPath)
+			if err != nil {
+				t.Fatalf("no list index log after the first update: %v", err)
+			}
+			st.Update(1234, guid)
+			if after, _ := vfs.ReadFile(w.FS, logPath); len(after) != len(before) {
+				t.Errorf("an unchanged status wrote %d bytes", len(after)-len(before))
+			}
+			l := open(t, w.Host("a", 2, 0), format)
+			if err := l.Create("Work"); err != nil {
+				t.Fatal(err)
+			}
+			want(t, "LIST", names(t, l), "INBOX", "Work")
+			m := l.ix.Map()
+			tr, err := parse(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i, ok := tr.find(m, "INBOX")
+			if !ok {
+				t.Fatal("INBOX not in the list index")
+			}
+			rec := m.RecordExt(i, extList)
+			if binary.LittleEndian.Uint32(rec[recUIDValidity:]) != 1234 || !slices.Equal(rec[recGUID:recGUID+16], guid[:]) {
+				t.Errorf("INBOX record after a CREATE and a LIST: % x", rec)
+			}
+			if len(h.Log.Entries) != 0 {
+				t.Errorf("log %v", h.Log.Entries)
+			}
+		})
+	}
+}

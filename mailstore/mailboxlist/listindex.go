@@ -128,12 +128,43 @@ func rebuild(m *index.Map, t tree, names []string, uidValidity uint32) (*index.M
 	}
 	for i, r := range nm.Recs {
 		rec := make([]byte, listRecSize)
+		copy(rec, nm.RecordExt(i, extList)) // a kept folder keeps its GUID and UIDVALIDITY
 		binary.LittleEndian.PutUint32(rec, uint32(r.UID)) // name_id; parent_uid 0: no hierarchy
 		if err := nm.SetRecordExt(i, extList, rec); err != nil {
 			return nil, err
 		}
 	}
 	return nm, nil
+}
+
+// Offsets in a record's list extension data of the mailbox's GUID and
+// UIDVALIDITY (struct mailbox_list_index_record).
+const (
+	recGUID        = 8
+	recUIDValidity = 24
+)
+
+// find returns the index in m.Recs of folder name's record.
+func (t tree) find(m *index.Map, name string) (int, bool) {
+	for uid, n := range t.names {
+		if n == name {
+			return m.Find(uid)
+		}
+	}
+	return 0, false
+}
+
+// statusChanged is index_list_has_changed for what the list index keeps
+// of INBOX (mailbox_list_index_include_inbox=no) and of the workload's
+// folders: a new non-zero UIDVALIDITY or a new non-empty GUID.
+func statusChanged(rec []byte, uidValidity uint32, guid [16]byte) bool {
+	if len(rec) < listRecSize {
+		return true
+	}
+	if uidValidity != 0 && binary.LittleEndian.Uint32(rec[recUIDValidity:]) != uidValidity {
+		return true
+	}
+	return guid != [16]byte{} && !bytes.Equal(rec[recGUID:recGUID+16], guid[:])
 }
 
 // withRefresh returns a copy of m with the refresh flag set.

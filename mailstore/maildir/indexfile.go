@@ -73,5 +73,17 @@ func (m *Mailbox) Close() error {
 		m.index.Close()
 		m.index = nil
 	}
+	m.status.Close()
 	return nil
+}
+
+// updateStatus puts the mailbox's UIDVALIDITY and GUID, as
+// dovecot-uidlist has them, into the list index after a sync or a save
+// (index_list_update_mailbox).
+func (m *Mailbox) updateStatus() {
+	var guid [16]byte
+	if m.uidlist.haveGUID {
+		guid = m.uidlist.guid
+	}
+	m.status.Update(m.uidlist.uidValidity, guid)
 }

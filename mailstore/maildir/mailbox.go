@@ -35,6 +35,7 @@ type Mailbox struct {
 	syncUIDListRefreshed bool
 	pending              *change
 	guidSeq              uint64
+	status               *mailboxlist.Status // the list index record of this mailbox
 }
 
 var _ mailstore.Mailbox = (*Mailbox)(nil)
@@ -69,8 +70,9 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 	m := &Mailbox{name: name,
 		env: env, root: root, mailRoot: user + "/Maildir",
 		newDir: root + "/new", curDir: root + "/cur", tmpDir: root + "/tmp",
-		view: newView(),
-		msgs: map[string]msgInfo{},
+		view:   newView(),
+		msgs:   map[string]msgInfo{},
+		status: mailboxlist.NewStatus(env, "maildir", user, name),
 	}
 	mkdirs := func() error {
 		for _, dir := range []string{m.newDir, m.curDir, m.tmpDir} {

@@ -27,6 +27,7 @@ func (m *Mailbox) Sync() ([]mailstore.Mail, error) {
 		_ = m.index.CacheMessageIDs(mails) // the cache is advisory: failures are logged, not returned
 		m.iview = m.index.NewView()        // a SELECT fixes an inconsistent view
 	}
+	m.updateStatus()
 	return mails, nil
 }
 

@@ -120,6 +120,7 @@ func (m *Mailbox) commitSave(tmpName, dest, altDest string, flags syncFlags) (ui
 		ix.v.nextUID = max(ix.v.nextUID, uid+1)
 		ix.commit(false)
 	}
+	m.updateStatus()
 	return uid, nil
 }
 

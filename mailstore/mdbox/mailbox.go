@@ -10,6 +10,7 @@ import (
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -35,6 +36,7 @@ type Mailbox struct {
 	corrupted bool
 	cache     map[mapRec]dbox.MailInfo
 	guidSeq   uint64
+	status    *mailboxlist.Status // the list index record of this mailbox
 }
 
 var _ mailstore.Mailbox = (*Mailbox)(nil)
@@ -72,7 +74,8 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	mb := &Mailbox{env: env, user: user, name: name, dir: dir, cache: map[mapRec]dbox.MailInfo{}}
+	mb := &Mailbox{env: env, user: user, name: name, dir: dir, cache: map[mapRec]dbox.MailInfo{},
+		status: mailboxlist.NewStatus(env, "mdbox", user, name)}
 	if !env.Settings.NoAltCheck {
 		verifyAltPath(env, user)
 	}
@@ -104,7 +107,19 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 func (mb *Mailbox) Close() error {
 	mb.index.Close()
 	mb.st.ix.Close()
+	mb.status.Close()
 	return nil
+}
+
+// updateStatus puts the mailbox's UIDVALIDITY and GUID into the list
+// index after a sync or a save (index_list_update_mailbox).
+func (mb *Mailbox) updateStatus() {
+	m := mb.index.Map()
+	var guid [16]byte
+	if h, ok := m.ExtHeader(boxLayout.hdrExt); ok && len(h) >= 20 {
+		copy(guid[:], h[4:20])
+	}
+	mb.status.Update(m.Hdr.UIDValidity, guid)
 }
 
 func (mb *Mailbox) critical(format string, args ...any) {
@@ -188,6 +203,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
 	mb.view = mb.index.NewView() // a SELECT fixes an inconsistent view
+	mb.updateStatus()
 	return out, nil
 }
 

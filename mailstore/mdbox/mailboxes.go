@@ -85,6 +85,7 @@ func (mb *Mailbox) CopyTo(dst mailstore.Mailbox, m mailstore.Mail) (mailstore.UI
 	if err := l.commit(); err != nil {
 		return mailstore.UID(uid), fmt.Errorf("mdbox: copy: refcount: %w", err)
 	}
+	d.updateStatus()
 	return mailstore.UID(uid), nil
 }
 

@@ -86,6 +86,7 @@ func (mb *Mailbox) commitSave(a *appendCtx, af *appendFile, rec mapRec, guid str
 	if err := mb.commitBox(s, m); err != nil {
 		return 0, err
 	}
+	mb.updateStatus()
 	return mailstore.UID(uid), nil
 }
 

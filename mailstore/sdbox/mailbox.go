@@ -8,6 +8,7 @@ import (
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/dbox"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -23,6 +24,7 @@ type Mailbox struct {
 	info      map[uint32]dbox.MailInfo // what each u.<uid> file says
 	tempSeq   int
 	guidSeq   uint64
+	status    *mailboxlist.Status // the list index record of this mailbox
 }
 
 var _ mailstore.Mailbox = (*Mailbox)(nil)
@@ -51,7 +53,8 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	mb := &Mailbox{env: env, user: user, dir: dir, info: map[uint32]dbox.MailInfo{}}
+	mb := &Mailbox{env: env, user: user, dir: dir, info: map[uint32]dbox.MailInfo{},
+		status: mailboxlist.NewStatus(env, "sdbox", user, name)}
 	opts := dbox.MailboxIndex(dir)
 	switch root, ok := env.Settings.IndexRoot(user, user); {
 	case !ok: // INDEX=MEMORY: a file no other process opens stands in for memory
@@ -75,7 +78,19 @@ func NewMailbox(env mailstore.Env, user, name string) (*Mailbox, error) {
 // Close releases the index.
 func (mb *Mailbox) Close() error {
 	mb.index.Close()
+	mb.status.Close()
 	return nil
+}
+
+// updateStatus puts the mailbox's UIDVALIDITY and GUID into the list
+// index after a sync or a save (index_list_update_mailbox).
+func (mb *Mailbox) updateStatus() {
+	m := mb.index.Map()
+	var guid [16]byte
+	if h, ok := m.ExtHeader(hdrExtName); ok && len(h) >= 20 {
+		copy(guid[:], h[4:20])
+	}
+	mb.status.Update(m.Hdr.UIDValidity, guid)
 }
 
 func (mb *Mailbox) critical(format string, args ...any) {
@@ -115,6 +130,7 @@ func (mb *Mailbox) Sync() ([]mailstore.Mail, error) {
 		_ = mb.index.CacheMessageIDs(out) // the cache is advisory: failures are logged, not returned
 	}
 	mb.view = mb.index.NewView() // a SELECT fixes an inconsistent view
+	mb.updateStatus()
 	return out, nil
 }
 

@@ -121,6 +121,7 @@ func (mb *Mailbox) commitSave(tmp string, flags mailstore.Flags, keywords []stri
 		_ = mb.env.FS.Remove(path)
 		return 0, err
 	}
+	mb.updateStatus()
 	return uid, nil
 }
 
