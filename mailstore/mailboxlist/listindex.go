@@ -128,7 +128,7 @@ func rebuild(m *index.Map, t tree, names []string, uidValidity uint32) (*index.M
 	}
 	for i, r := range nm.Recs {
 		rec := make([]byte, listRecSize)
-		copy(rec, nm.RecordExt(i, extList)) // a kept folder keeps its GUID and UIDVALIDITY
+		copy(rec, nm.RecordExt(i, extList))               // a kept folder keeps its GUID and UIDVALIDITY
 		binary.LittleEndian.PutUint32(rec, uint32(r.UID)) // name_id; parent_uid 0: no hierarchy
 		if err := nm.SetRecordExt(i, extList, rec); err != nil {
 			return nil, err
