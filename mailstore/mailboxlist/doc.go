@@ -20,7 +20,15 @@
 //     that finds the folder existing, or a DELETE or RENAME that finds it
 //     gone (or a RENAME whose target exists), sets the flag only if the
 //     index disagrees with what it found. RENAME renames the folder's
-//     directory and, with INDEX=, its index directory.
+//     directory and, with INDEX=, its index directory. A dbox CREATE
+//     makes the folder's own index; DELETE opens the folder's index
+//     before it takes the lock and syncs it under the lock, so it meets
+//     what another session did in between ("Mailbox was deleted under
+//     us", "indexid changed").
+//   - After a sync or a save, the engines put the mailbox's UIDVALIDITY
+//     and GUID into its list index record when they changed (Status,
+//     index_list_update_mailbox), refreshing the list index first: every
+//     process of a user reads it, and the first writes it.
 //   - LISTINDEX= places the list index (a path with "/" puts it in its own
 //     directory, e.g. on tmpfs); ITERINDEX makes the scan walk the INDEX=
 //     directory instead of the mail directory; VOLATILEDIR= moves
@@ -35,9 +43,9 @@
 //
 // # Not modelled
 //
-// The list index's per-mailbox status cache (STATUS from the "msgs"
+// The list index's per-mailbox message counts (STATUS from the "msgs"
 // records, validated by the mailbox index log's size and mtime; Dovecot
-// keeps none for INBOX, and the workload's folders hold no mail),
+// keeps none for INBOX, and the workload never asks a folder's STATUS),
 // subscriptions, LAYOUT=index, and the refresh a failed SELECT of a
 // listed folder triggers: the workload selects only INBOX.
 package mailboxlist
