@@ -250,11 +250,15 @@ func (r *run) change(s *imapSession, user string, c mailgen.Command, ml *mailsto
 		return nil
 	}
 	if c.Kind == mailgen.Store {
+		var sent int
+		r.rec.do(func(_ *check.Model, step int) { sent = step })
 		ok, doubt, err := s.store(ml.UID, c.Flags, c.Keywords)
 		switch {
 		case ok:
 			ml.Flags, ml.Keywords = c.Flags, c.Keywords
-			r.rec.do(func(m *check.Model, step int) { m.Stored(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
+			r.rec.do(func(m *check.Model, step int) {
+				m.StoredAfter(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, sent, step)
+			})
 		case doubt:
 			r.rec.do(func(m *check.Model, step int) { m.StoreInDoubt(user, ml.MessageID, ml.UID, c.Flags, c.Keywords, step) })
 		}

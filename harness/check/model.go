@@ -47,6 +47,8 @@ type message struct {
 	// disconnect, so the message may be gone.
 	maybeGone bool
 	steps     []int
+	// storedAt is the step the last successful STORE was acknowledged at.
+	storedAt int
 }
 
 // NewModel returns an empty model.
@@ -97,10 +99,26 @@ func (b *mailbox) resolve(id string, uid mailstore.UID) string {
 // Stored records a successful flag and keyword change of message id (or,
 // when the client could not read it, of whatever message uid names).
 func (m *Model) Stored(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, step int) {
-	if x := m.actedOn(user, id, uid, step); x != nil {
-		x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
-		x.alts = nil
+	m.StoredAfter(user, id, uid, flags, keywords, step, step)
+}
+
+// StoredAfter is Stored for a STORE sent at step sent and acknowledged at
+// step: a client that sees only acknowledgements (the real tier) does not
+// know the order in which two overlapping STOREs of one message were
+// committed, so when the last STORE before this one was acknowledged
+// after this one was sent, what it set (and what it allowed) stays
+// acceptable too.
+func (m *Model) StoredAfter(user, id string, uid mailstore.UID, flags mailstore.Flags, keywords []string, sent, step int) {
+	x := m.actedOn(user, id, uid, step)
+	if x == nil {
+		return
 	}
+	var alts []flagState
+	if x.stored && x.storedAt > sent {
+		alts = append(x.alts, flagState{x.flags, x.keywords})
+	}
+	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
+	x.alts, x.storedAt = alts, step
 }
 
 // actedOn returns the message a client's command at step named (by

@@ -194,3 +194,25 @@ func TestAnsweredDeletedFlagMustStick(t *testing.T) {
 		t.Fatalf("findings %v, want the \\Deleted flag lost", fs)
 	}
 }
+
+// Two STOREs of one message whose commands overlapped (the second sent
+// before the first was answered) may have been committed in either order:
+// both results stand. STOREs one after the other leave only the last.
+func TestOverlappingStoresAllowEitherOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sent     int // when the second STORE was sent
+		findings int
+	}{{"overlapping", 2, 0}, {"in sequence", 4, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewModel()
+			m.Delivered("u", "<a>", 1, 1)
+			m.StoredAfter("u", "<a>", 1, mailstore.Seen, nil, 2, 3)
+			m.StoredAfter("u", "<a>", 1, mailstore.Flagged, nil, tc.sent, 5)
+			m.Audit("u", []mailstore.Mail{mail(1, "<a>", mailstore.Seen)}, 6)
+			if fs := m.Findings(); len(fs) != tc.findings {
+				t.Fatalf("findings %v, want %d", fs, tc.findings)
+			}
+		})
+	}
+}
