@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,30 @@ var safe = []string{
 	"maildir-director-listindex-tmpfs-very-dirty-hostchange", "sdbox-director-moves", "mdbox-director-moves",
 }
 
+// folderRaces are the signs of Dovecot's own folder races within one
+// backend, which a director cannot prevent and real Dovecot shows too
+// (docs/fidelity.md, sdbox-director-folders): DELETE opens the folder
+// before it takes mailboxes.lock, so a CREATE, RENAME or DELETE of the
+// name in between makes it answer NO, or mark the new folder's log.
+var folderRaces = []string{"Mailbox exists", "Mailbox has children", "indexid changed"}
+
+// onlyFolderRaces reports whether res is SELF-HEALED by folder races
+// alone: nothing lost, only a DELETE refused or a folder log marked.
+func onlyFolderRaces(res *scenarios.Result) bool {
+	if res.Verdict != check.SelfHealed {
+		return false
+	}
+	for _, f := range res.Findings {
+		if f.Kind != check.TempFail && f.Kind != check.EngineError {
+			return false
+		}
+		if !slices.ContainsFunc(folderRaces, func(sign string) bool { return strings.Contains(f.Detail, sign) }) {
+			return false
+		}
+	}
+	return true
+}
+
 // TestSafeSchedulesStayClean is the property test of the safe scenarios:
 // rapid draws workload, events and seed together (scenarios.DrawSchedule)
 // and every schedule must be CLEAN — or, where the scenario injects NFS
@@ -146,8 +171,10 @@ var safe = []string{
 // queued behind it time out after 180 s and temp-fail (the MTA retries).
 // rapid finds such schedules (sdbox-director-faults: 11 operations, one
 // dropped CREATE reply for dovecot.index.cache.lock); the 20 seeds of the
-// catalog do not. A failure shrinks to its schedule and is printed with
-// its replay command.
+// catalog do not. The folder scenarios may also be SELF-HEALED by
+// Dovecot's own folder races (onlyFolderRaces), as the real binaries are:
+// a director does not serialise one user's sessions on its backend. A
+// failure shrinks to its schedule and is printed with its replay command.
 func TestSafeSchedulesStayClean(t *testing.T) {
 	for _, name := range safe {
 		t.Run(name, func(t *testing.T) {
@@ -162,7 +189,8 @@ func TestSafeSchedulesStayClean(t *testing.T) {
 				if err != nil {
 					rt.Fatalf("harness: %v", err)
 				}
-				if res.Verdict != check.Clean && (res.Verdict != check.SelfHealed || worst != check.SelfHealed) {
+				if res.Verdict != check.Clean && (res.Verdict != check.SelfHealed || worst != check.SelfHealed) &&
+					!onlyFolderRaces(res) {
 					rt.Fatalf("%s", describe(sc, s, res))
 				}
 			})
