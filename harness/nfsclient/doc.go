@@ -19,7 +19,9 @@
 //     revalidation, as Linux does; the CREATE then meets the server's truth
 //     (EEXIST for O_EXCL, the existing file for a plain O_CREAT).
 //   - Close-to-open: GETATTR on open (unless nocto), write-back of dirty
-//     data on close and fsync; O_APPEND writes at the cached size.
+//     data on close and fsync; O_APPEND writes at the cached size. Reads
+//     and O_APPEND writes revalidate expired attributes first (GETATTR:
+//     ESTALE for a file another host replaced).
 //   - Data cache kept while attributes look unchanged; a host that has dirty
 //     data assumes size changes are its own.
 //   - READDIRPLUS priming attribute and lookup caches, or READDIR with

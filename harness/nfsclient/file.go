@@ -73,10 +73,12 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 		return 0, pathErr("read", f.name, vfs.ErrIsDir)
 	}
 	f.m.begin()
-	if f.m.opts.NoAC {
-		if err := f.m.getattr(f.ino, false); err != nil {
-			return 0, pathErr("read", f.name, err)
-		}
+	// nfs_file_read revalidates the mapping: once the attribute cache has
+	// expired (always with noac) a GETATTR comes first, which a file
+	// another host replaced answers with ESTALE, and a change drops the
+	// cached data
+	if err := f.m.getattr(f.ino, false); err != nil {
+		return 0, pathErr("read", f.name, err)
 	}
 	if err := f.m.fill(f.ino); err != nil {
 		return 0, pathErr("read", f.name, err)

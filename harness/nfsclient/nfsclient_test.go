@@ -331,3 +331,28 @@ func TestChtimesFlushesDirtyDataFirst(t *testing.T) {
 		t.Fatalf("server has mtime %v size %d, want %v and 10", fi.ModTime(), fi.Size(), want)
 	}
 }
+
+// A read revalidates expired attributes first (nfs_file_read's
+// nfs_revalidate_mapping): through the handle of a file another host
+// replaced, the cached data serve until the attribute cache expires, and
+// then the read fails with ESTALE, as Dovecot's pread() of a replaced
+// dovecot.index.cache does.
+func TestReadAfterRemoteReplaceGoesStale(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.mount("a", ""), w.mount("b", "")
+	write(t, a, "f", "old")
+	f, err := a.OpenFile("f", vfs.O_RDONLY, 0)
+	must(t, err)
+	buf := make([]byte, 3)
+	_, err = f.ReadAt(buf, 0)
+	must(t, err)
+	write(t, b, "f.tmp", "new")
+	must(t, b.Rename("f.tmp", "f"))
+	if _, err := f.ReadAt(buf, 0); err != nil || string(buf) != "old" {
+		t.Fatalf("read within acregmin: %q, %v; want the cached data", buf, err)
+	}
+	w.clk.t += time.Minute
+	if _, err := f.ReadAt(buf, 0); !errors.Is(err, vfs.ErrStale) {
+		t.Fatalf("read after the attribute cache expired: %v, want ESTALE", err)
+	}
+}
