@@ -17,9 +17,9 @@ demo: deps build
 	@echo
 	$(BIN) run maildir-director --seed $(SEED)
 	@echo
-	$(BIN) run mdbox-random --seed 6
+	$(BIN) run mdbox-random --seed 15
 	@echo
-	$(BIN) shrink mdbox-random --seed 6 --out bin/mdbox-random.ops
+	$(BIN) shrink mdbox-random --seed 15 --out bin/mdbox-random.ops
 
 test:
 	$(GO) vet ./...

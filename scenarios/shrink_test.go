@@ -2,6 +2,8 @@ package scenarios_test
 
 import (
 	"os"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/nfsmail/nfsmail/harness/check"
@@ -71,5 +73,31 @@ func TestShrinkWithRapid(t *testing.T) {
 	res, err := h.Schedule.Run(lookup(t, "maildir-unmounted-writable"))
 	if err != nil || res.Verdict != check.Corrupted {
 		t.Fatalf("the shrunk schedule replays %v, %v", res.Verdict, err)
+	}
+}
+
+// TestDemoRunsReachTheirVerdicts keeps `make demo` honest: every
+// `run SCENARIO --seed N` line of its recipe must reach the scenario's
+// expected verdict, as the recipe's exit status requires.
+func TestDemoRunsReachTheirVerdicts(t *testing.T) {
+	data, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Skipf("no Makefile beside the package: %v", err)
+	}
+	re := regexp.MustCompile(`\$\(BIN\) run ([a-z0-9-]+) --seed ([0-9]+)`)
+	found := re.FindAllStringSubmatch(string(data), -1)
+	if len(found) == 0 {
+		t.Fatal("the Makefile's demo runs no scenario with a fixed seed")
+	}
+	for _, m := range found {
+		seed, _ := strconv.ParseUint(m[2], 10, 64)
+		sc := lookup(t, m[1])
+		res, err := scenarios.Run(sc, scenarios.Options{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != sc.Expected {
+			t.Errorf("make demo: %s --seed %d is %s, expected %s; pick another seed", m[1], seed, res.Verdict, sc.Expected)
+		}
 	}
 }
