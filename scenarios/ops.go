@@ -109,8 +109,16 @@ func (r *runner) deliver(box mailstore.Mailbox, op mailgen.Op) error {
 
 func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, op mailgen.Op) error {
 	var mails []mailstore.Mail
-	var list *mailboxlist.List
 	var archive mailstore.Mailbox
+	// the process's list, shared by its mailboxes as in Dovecot; one that
+	// cannot be opened now is tried again by the first folder command
+	list, _ := mailboxlist.Open(env, r.sc.Format, op.User)
+	share := func(b mailstore.Mailbox) {
+		if u, ok := b.(mailboxlist.ListUser); ok && list != nil {
+			u.UseList(list)
+		}
+	}
+	share(box)
 	defer func() {
 		if list != nil {
 			list.Close()
@@ -153,6 +161,7 @@ func (r *runner) session(env mailstore.Env, s *session, box mailstore.Mailbox, o
 					return fmt.Errorf("open %s: %w", mailgen.Archive, err)
 				}
 				archive = ar
+				share(archive)
 			}
 			if err := r.move(box, archive, op.User, mails[int(c.Pick*float64(len(mails)))]); err != nil {
 				return err

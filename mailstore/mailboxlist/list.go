@@ -194,12 +194,26 @@ func wantsStatus(m *index.Map, name string, uidValidity uint32, guid [16]byte) (
 }
 
 // Status is a mailbox's handle on its user's list index, opened at the
-// first Update (a Dovecot process opens it to look the mailbox up).
+// first Update (a Dovecot process opens it to look the mailbox up), or
+// the process's own list, given by Use.
 type Status struct {
 	env          mailstore.Env
 	format, user string
 	name         string
 	l            *List
+	shared       bool // l is the process's, not ours to close
+}
+
+// ListUser is a mailbox that can share its process's List (a Dovecot
+// process opens its user's list index once, for every mailbox).
+type ListUser interface {
+	UseList(l *List)
+}
+
+// Use makes st work through l, which the caller keeps and closes.
+func (st *Status) Use(l *List) {
+	st.Close()
+	st.l, st.shared = l, true
 }
 
 // NewStatus returns the Status of user's mailbox name.
@@ -220,12 +234,12 @@ func (st *Status) Update(uidValidity uint32, guid [16]byte) {
 	_ = st.l.UpdateStatus(st.name, uidValidity, guid)
 }
 
-// Close releases the list index.
+// Close releases the list index, unless it is shared.
 func (st *Status) Close() {
-	if st.l != nil {
+	if st.l != nil && !st.shared {
 		st.l.Close()
-		st.l = nil
 	}
+	st.l, st.shared = nil, false
 }
 
 // Create is CREATE name: under mailboxes.lock, make the folder and set the

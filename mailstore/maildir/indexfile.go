@@ -3,6 +3,7 @@ package maildir
 import (
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 )
 
 // openIndex opens the mailbox's dovecot.index* in the Maildir root (or
@@ -76,6 +77,10 @@ func (m *Mailbox) Close() error {
 	m.status.Close()
 	return nil
 }
+
+// UseList makes the mailbox keep its list index record through l, its
+// process's list (mailboxlist.ListUser).
+func (m *Mailbox) UseList(l *mailboxlist.List) { m.status.Use(l) }
 
 // updateStatus puts the mailbox's UIDVALIDITY and GUID, as
 // dovecot-uidlist has them, into the list index after a sync or a save

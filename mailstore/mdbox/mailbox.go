@@ -111,6 +111,10 @@ func (mb *Mailbox) Close() error {
 	return nil
 }
 
+// UseList makes the mailbox keep its list index record through l, its
+// process's list (mailboxlist.ListUser).
+func (mb *Mailbox) UseList(l *mailboxlist.List) { mb.status.Use(l) }
+
 // updateStatus puts the mailbox's UIDVALIDITY and GUID into the list
 // index after a sync or a save (index_list_update_mailbox).
 func (mb *Mailbox) updateStatus() {
