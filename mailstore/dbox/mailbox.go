@@ -117,3 +117,15 @@ func FsyncDir(env mailstore.Env, dir string) {
 		env.Logf(mailstore.Critical, "fdatasync_path(%s) failed: %s", dir, mailstore.Strerror(err))
 	}
 }
+
+// UpdateStatus puts the mailbox's UIDVALIDITY and GUID into its list index
+// record (index_list_update_mailbox) from its index map m, whose header
+// extension hdrExt carries the mailbox GUID at bytes 4..20 in both dbox
+// formats (sdbox's dbox-hdr, mdbox's mdbox-hdr).
+func UpdateStatus(st *mailboxlist.Status, m *index.Map, hdrExt string) {
+	var guid [16]byte
+	if h, ok := m.ExtHeader(hdrExt); ok && len(h) >= 20 {
+		copy(guid[:], h[4:20])
+	}
+	st.Update(m.Hdr.UIDValidity, guid)
+}

@@ -146,7 +146,7 @@ func (l *List) UpdateStatus(name string, uidValidity uint32, guid [16]byte) erro
 	if _, err := l.Names(); err != nil {
 		return err
 	}
-	if want, known := wantsStatus(l.ix.Map(), name, uidValidity, guid); !known {
+	if _, want, known := wantsStatus(l.ix.Map(), name, uidValidity, guid); !known {
 		l.refreshLater()
 		return nil
 	} else if !want {
@@ -157,12 +157,11 @@ func (l *List) UpdateStatus(name string, uidValidity uint32, guid [16]byte) erro
 		return err
 	}
 	m := s.Map()
-	if want, _ := wantsStatus(m, name, uidValidity, guid); !want {
+	i, want, _ := wantsStatus(m, name, uidValidity, guid)
+	if !want {
 		s.Rollback()
 		return nil
 	}
-	t, _ := parse(m)
-	i, _ := t.find(m, name)
 	nm := m.Clone()
 	rec := make([]byte, listRecSize)
 	copy(rec, nm.RecordExt(i, extList))
@@ -179,18 +178,18 @@ func (l *List) UpdateStatus(name string, uidValidity uint32, guid [16]byte) erro
 	return s.Commit(nm.Diff(m))
 }
 
-// wantsStatus reports whether name's record in m needs the new status,
-// and whether m lists name at all.
-func wantsStatus(m *index.Map, name string, uidValidity uint32, guid [16]byte) (want, known bool) {
+// wantsStatus reports whether name's record in m (m.Recs[i]) needs the
+// new status, and whether m lists name at all.
+func wantsStatus(m *index.Map, name string, uidValidity uint32, guid [16]byte) (i int, want, known bool) {
 	t, err := parse(m)
 	if err != nil {
-		return false, true
+		return 0, false, true
 	}
 	i, ok := t.find(m, name)
 	if !ok {
-		return false, false
+		return 0, false, false
 	}
-	return statusChanged(m.RecordExt(i, extList), uidValidity, guid), true
+	return i, statusChanged(m.RecordExt(i, extList), uidValidity, guid), true
 }
 
 // Status is a mailbox's handle on its user's list index, opened at the

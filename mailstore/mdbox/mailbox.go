@@ -117,14 +117,7 @@ func (mb *Mailbox) UseList(l *mailboxlist.List) { mb.status.Use(l) }
 
 // updateStatus puts the mailbox's UIDVALIDITY and GUID into the list
 // index after a sync or a save (index_list_update_mailbox).
-func (mb *Mailbox) updateStatus() {
-	m := mb.index.Map()
-	var guid [16]byte
-	if h, ok := m.ExtHeader(boxLayout.hdrExt); ok && len(h) >= 20 {
-		copy(guid[:], h[4:20])
-	}
-	mb.status.Update(m.Hdr.UIDValidity, guid)
-}
+func (mb *Mailbox) updateStatus() { dbox.UpdateStatus(mb.status, mb.index.Map(), boxLayout.hdrExt) }
 
 func (mb *Mailbox) critical(format string, args ...any) {
 	mb.env.Logf(mailstore.Critical, format, args...)
