@@ -113,6 +113,10 @@ func (ix *Index) Commit(c Changes) error {
 // host believes the end is. Bytes past the last complete transaction are
 // truncated first. fdatasync follows mail_fsync and the fsync mask.
 func (ix *Index) appendTx(c *Changes, sync bool) error {
+	if ix.resetPending { // the commit maps the head first and meets the reset we wrote
+		ix.installReset(ix.m.Hdr.Flags&HdrFsckd != 0, nil, ix.indexIno)
+	}
+	c.bindExts(ix.m)
 	h := ix.head
 	data := c.Encode()
 	if sync {
@@ -135,9 +139,6 @@ func (ix *Index) appendTx(c *Changes, sync bool) error {
 	}
 	h.data = append(h.data[:h.syncOffset], data...)
 	h.syncOffset += int64(len(data))
-	if ix.resetPending { // the commit's sync_map meets the reset we wrote
-		ix.installReset(ix.m.Hdr.Flags&HdrFsckd != 0, nil, ix.indexIno)
-	}
 	read := ix.readSince
 	ix.applyFrom(h)
 	ix.readSince = read // our own transaction: written, not read (index_min_write)

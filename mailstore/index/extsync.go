@@ -195,7 +195,7 @@ func (m *Map) diffExts(old *Map) []ExtUpdate {
 		var oe Ext
 		if had {
 			oe = old.Exts[oi]
-			in.ExtID, in.Name = uint32(oi), ""
+			in.ExtID = uint32(oi)
 		}
 		u := ExtUpdate{Intro: in, Header: hdrDiff(oe.Hdr, e.Hdr)}
 		reset := had && oe.ResetID != e.ResetID

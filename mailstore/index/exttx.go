@@ -30,7 +30,9 @@ const extIntroSize = 20 // sizeof(struct mail_transaction_ext_intro)
 // ExtIntro is struct mail_transaction_ext_intro: which extension the
 // following extension records of the transaction change, and its sizes.
 // ExtID is the extension's position in the writer's map, or NoExtID with
-// Name for one the map does not have yet.
+// Name for one the map does not have yet. An intro made by Diff keeps its
+// Name with an ExtID too, so a commit can bind it to the map it is
+// written against (bindExts); only a NoExtID intro writes the name.
 type ExtIntro struct {
 	ExtID       uint32
 	ResetID     uint32
@@ -86,8 +88,12 @@ func encodeIntro(in ExtIntro) []byte {
 	d = le.AppendUint16(d, in.RecordSize)
 	d = le.AppendUint16(d, in.RecordAlign)
 	d = le.AppendUint16(d, in.Flags)
-	d = le.AppendUint16(d, uint16(len(in.Name)))
-	return pad4(append(d, in.Name...))
+	name := in.Name
+	if in.ExtID != NoExtID {
+		name = ""
+	}
+	d = le.AppendUint16(d, uint16(len(name)))
+	return pad4(append(d, name...))
 }
 
 // encodeExtHeads writes intros, resets and header updates.
@@ -160,6 +166,30 @@ func isExtType(t TxType) bool {
 		return true
 	}
 	return false
+}
+
+// bindExts points c's intros at m, the map the commit is written
+// against: the position of a named extension m has, else the name, as
+// log_append_ext_intro looks the extension up in the index's map once the
+// commit has mapped the log to its head. A map another process (or a
+// reset) restarted meanwhile has other positions than the one c was made
+// from, and a stale position reads as "Extension introduction for unknown
+// id" or as another extension.
+func (c *Changes) bindExts(m *Map) {
+	if len(c.Exts) == 0 {
+		return
+	}
+	c.Exts = slices.Clone(c.Exts)
+	for i := range c.Exts {
+		in := &c.Exts[i].Intro
+		if in.Name == "" {
+			continue // decoded by position: there is no name to bind
+		}
+		in.ExtID = NoExtID
+		if x, ok := m.ExtIndex(in.Name); ok {
+			in.ExtID = uint32(x)
+		}
+	}
 }
 
 // addExt decodes one extension record into c: an intro starts a new

@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -240,6 +241,77 @@ func TestGarbageAtEOFUnderLock(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A process with no dovecot.index that replaces a broken log writes a
+// reset log, and its sync's commit maps the log first: the extensions its
+// changes name are introduced to the restarted map by name, as Dovecot's
+// export looks them up in the map of the head. Written by the positions of
+// the map the changes were made from, a reader of the reset log logged
+// "Extension introduction for unknown id 1" (sdbox-source-ip-nolock seed 2).
+func TestCommitAfterItsOwnResetIntroducesExtensionsByName(t *testing.T) {
+	w := newWorld()
+	log := &mailstore.Recorder{}
+	a := open(t, w.env(1, log, nil))
+	s, err := a.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.Map().Clone()
+	m.Hdr.UIDValidity = 1
+	for _, name := range []string{"first", "second"} {
+		if err := m.Register(name, 4, 4, 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Recs = append(m.Recs, index.Record{UID: 1})
+	m.Hdr.NextUID = 2
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := w.fs.OpenFile("u/Maildir/dovecot.index.log", vfs.O_WRONLY|vfs.O_APPEND, 0)
+	f.Write([]byte{0x84, 0x80, 0x80, 0x80, 0, 0, 8, 0, 1, 2})
+	f.Close()
+
+	b := open(t, w.env(2, log, nil)) // no dovecot.index: its replacement is a reset
+	s, err = b.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = s.Map().Clone()
+	if _, ok := m.ExtIndex("second"); !ok {
+		t.Fatalf("b's map lacks the extension: %+v", m.Exts)
+	}
+	m.Recs = append(m.Recs, index.Record{UID: 2})
+	m.Hdr.NextUID = 3
+	if err := m.SetRecordExt(len(m.Recs)-1, "second", []byte{7, 7, 7, 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(m.Diff(s.Map())); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := vfs.ReadFile(w.fs, "u/Maildir/dovecot.index.log")
+	if h, _ := index.ParseLogHeader(data); h.PrevFileSeq != 0 {
+		t.Fatalf("the replacement is no reset log: %+v", h)
+	}
+	if got := log.Find("unknown id"); len(got) != 0 {
+		t.Fatalf("logged %v", got)
+	}
+	c := open(t, w.env(3, log, nil))
+	for who, ix := range map[string]*index.Index{"a fresh reader": c, "the log's replacer": b} {
+		m := ix.Map()
+		i, ok := m.Find(2)
+		if !ok || len(m.Recs) != 1 {
+			t.Errorf("%s sees UIDs %v, want [2] (the reset log's only record)", who, uids(m))
+			continue
+		}
+		if got := m.RecordExt(i, "second"); !bytes.Equal(got, []byte{7, 7, 7, 7}) {
+			t.Errorf("%s: UID 2's field = %v", who, got)
+		}
+	}
+	if got := log.Find("unknown id"); len(got) != 0 {
+		t.Errorf("logged %v", got)
 	}
 }
 
