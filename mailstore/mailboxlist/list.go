@@ -131,8 +131,8 @@ func (l *List) sync() ([]string, error) {
 	return names, s.Commit(nm.Diff(s.Map()))
 }
 
-// UpdateStatus is index_list_update_mailbox, run after a mailbox's sync or
-// committed save: the list index is refreshed (synced with the disk when
+// UpdateStatus is index_list_update_mailbox, run after a mailbox's sync and
+// after each transaction that changed it (a save, STORE or EXPUNGE): the list index is refreshed (synced with the disk when
 // Names would sync it), and when the mailbox's record lacks its current
 // UIDVALIDITY or GUID they are written under the list index's lock,
 // checked again once locked. A mailbox the list index does not know sets

@@ -83,8 +83,9 @@ func (m *Mailbox) Close() error {
 func (m *Mailbox) UseList(l *mailboxlist.List) { m.status.Use(l) }
 
 // updateStatus puts the mailbox's UIDVALIDITY and GUID, as
-// dovecot-uidlist has them, into the list index after a sync or a save
-// (index_list_update_mailbox).
+// dovecot-uidlist has them, into the list index after a sync and after
+// each committed save, STORE or EXPUNGE (index_list_update_mailbox, which
+// index_list_transaction_commit runs).
 func (m *Mailbox) updateStatus() {
 	var guid [16]byte
 	if m.uidlist.haveGUID {

@@ -49,6 +49,7 @@ func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []str
 	if err := m.iview.End(m.change(c)); err != nil {
 		return fmt.Errorf("maildir: store uid %d: %w", uid, err)
 	}
+	m.updateStatus()
 	return nil
 }
 
@@ -63,6 +64,7 @@ func (m *Mailbox) Expunge(uid mailstore.UID) error {
 	if err := m.iview.End(err); err != nil {
 		return fmt.Errorf("maildir: expunge uid %d: %w", uid, err)
 	}
+	m.updateStatus()
 	return nil
 }
 

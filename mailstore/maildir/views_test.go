@@ -62,3 +62,7 @@ func TestUIDValidityChangeResetsTheIndex(t *testing.T) {
 		t.Errorf("a new SELECT: %v, %v", mails, err)
 	}
 }
+
+func TestChangesRefreshTheList(t *testing.T) {
+	mailtest.CheckChangesRefreshTheList(t, func(env mailstore.Env) (mailstore.Mailbox, error) { return maildir.New(env, "u") })
+}

@@ -2,10 +2,12 @@ package mailtest
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/vfs"
 )
 
 // Resyncer is a Mailbox that `doveadm force-resync` can rebuild.
@@ -68,3 +70,62 @@ func CheckResyncEndsSessions(t *testing.T, open func(env mailstore.Env) (Resynce
 		t.Errorf("STORE after a new SELECT: %v", err)
 	}
 }
+
+// CheckChangesRefreshTheList is the engines' shared test of the list
+// index after a change: a STORE and an EXPUNGE refresh the user's list
+// index (a stat of dovecot.list.index.log at least), as
+// index_list_transaction_commit runs index_list_update_mailbox after every
+// mailbox transaction that changed something.
+func CheckChangesRefreshTheList(t *testing.T, open func(env mailstore.Env) (mailstore.Mailbox, error)) {
+	t.Helper()
+	w := NewWorld()
+	h := w.Host("h", 1, 0)
+	counted := &listStatFS{FS: w.FS}
+	h.Env.FS = counted
+	mb, err := open(h.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 2; n++ {
+		if _, err := mb.Deliver(Message(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mb.Sync(); err != nil { // SELECT
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name string
+		do   func() error
+	}{
+		{"STORE", func() error { return mb.Store(1, mailstore.Seen, nil) }},
+		{"EXPUNGE", func() error { return mb.Expunge(2) }},
+	} {
+		before := counted.stats
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if counted.stats == before {
+			t.Errorf("%s did not look at the list index", step.name)
+		}
+	}
+	if len(h.Log.Entries) != 0 {
+		t.Errorf("log %v", h.Log.Entries)
+	}
+}
+
+// listStatFS counts the Stats of dovecot.list.index.log.
+type listStatFS struct {
+	vfs.FS
+	stats int
+}
+
+func (f *listStatFS) Stat(name string) (fs.FileInfo, error) {
+	if strings.HasSuffix(name, "/dovecot.list.index.log") {
+		f.stats++
+	}
+	return f.FS.Stat(name)
+}
+
+// Link keeps link(2) (dotlocks, mailboxes.lock) working through the wrapper.
+func (f *listStatFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }

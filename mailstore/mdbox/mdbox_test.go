@@ -179,3 +179,7 @@ func TestRapidSingleHost(t *testing.T) {
 func TestResyncEndsSessions(t *testing.T) {
 	mailtest.CheckResyncEndsSessions(t, func(env mailstore.Env) (mailtest.Resyncer, error) { return mdbox.New(env, "u") })
 }
+
+func TestChangesRefreshTheList(t *testing.T) {
+	mailtest.CheckChangesRefreshTheList(t, func(env mailstore.Env) (mailstore.Mailbox, error) { return mdbox.New(env, "u") })
+}

@@ -87,7 +87,8 @@ func (mb *Mailbox) Close() error {
 func (mb *Mailbox) UseList(l *mailboxlist.List) { mb.status.Use(l) }
 
 // updateStatus puts the mailbox's UIDVALIDITY and GUID into the list
-// index after a sync or a save (index_list_update_mailbox).
+// index after a sync and after each committed save, STORE or EXPUNGE
+// (index_list_update_mailbox, which index_list_transaction_commit runs).
 func (mb *Mailbox) updateStatus() { dbox.UpdateStatus(mb.status, mb.index.Map(), hdrExtName) }
 
 func (mb *Mailbox) critical(format string, args ...any) {
@@ -212,6 +213,7 @@ func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []st
 	if err := mb.view.End(dbox.Store(mb.index, uid, flags, keywords)); err != nil {
 		return fmt.Errorf("sdbox: store uid %d: %w", uid, err)
 	}
+	mb.updateStatus()
 	return nil
 }
 
@@ -232,5 +234,6 @@ func (mb *Mailbox) Expunge(uid mailstore.UID) error {
 	if err := mb.view.End(nil); err != nil {
 		return fmt.Errorf("sdbox: expunge uid %d: %w", uid, err)
 	}
+	mb.updateStatus()
 	return nil
 }

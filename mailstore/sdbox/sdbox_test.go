@@ -202,3 +202,7 @@ func TestFileFormat(t *testing.T) {
 func TestResyncEndsSessions(t *testing.T) {
 	mailtest.CheckResyncEndsSessions(t, func(env mailstore.Env) (mailtest.Resyncer, error) { return sdbox.New(env, "u") })
 }
+
+func TestChangesRefreshTheList(t *testing.T) {
+	mailtest.CheckChangesRefreshTheList(t, func(env mailstore.Env) (mailstore.Mailbox, error) { return sdbox.New(env, "u") })
+}
