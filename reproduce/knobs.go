@@ -75,7 +75,7 @@ func (k Knob) Apply(sc scenarios.Scenario) (scenarios.Scenario, error) {
 	switch k.Key {
 	case "mount":
 		sc.Mount = mergeMount(sc.Mount, k.Value)
-	case "routing", "hosts":
+	case "routing", "hosts", "rtt":
 		name := sc.Name
 		if sc, err = sc.With(k.Key, k.Value); err != nil {
 			return sc, err
@@ -128,7 +128,7 @@ func (k Knob) Apply(sc scenarios.Scenario) (scenarios.Scenario, error) {
 		sc.Unmounted = &scenarios.Unmounted{Host: sc.Hosts - 1, Writable: k.Value == "writable"}
 	default:
 		if !scenarios.IsSetting(k.Key) {
-			return sc, fmt.Errorf("unknown knob %q (a Dovecot setting, mount, routing, hosts, skew, event, fault, workload, delivery, quota_status, drc, purge, unmounted)", k.Key)
+			return sc, fmt.Errorf("unknown knob %q (a Dovecot setting, mount, rtt, routing, hosts, skew, event, fault, workload, delivery, quota_status, drc, purge, unmounted)", k.Key)
 		}
 		if err := scenarios.ApplySetting(&sc.Settings, k.Key, k.Value); err != nil {
 			return sc, err

@@ -30,6 +30,7 @@ type fileScenario struct {
 	Hosts    int            `toml:"hosts"`
 	Routing  string         `toml:"routing"`
 	Mount    string         `toml:"mount"`
+	RTT      string         `toml:"rtt"`
 	Skew     []string       `toml:"skew"`
 	MaxSteps int            `toml:"max_steps"`
 	Settings map[string]any `toml:"settings"`
@@ -112,6 +113,11 @@ func Parse(name string, data []byte) (Scenario, error) {
 	}
 	if sc.Events, err = parseEvents(f.Events, at); err != nil {
 		return Scenario{}, err
+	}
+	if f.RTT != "" {
+		if sc.RTT, err = time.ParseDuration(f.RTT); err != nil || sc.RTT < 0 {
+			return Scenario{}, fmt.Errorf("%s: rtt %q is not a duration like 250us or 2ms", at("rtt"), f.RTT)
+		}
 	}
 	if f.DirectorExpire != "" {
 		if sc.DirectorUserExpire, err = time.ParseDuration(f.DirectorExpire); err != nil || sc.DirectorUserExpire < 0 {
@@ -401,8 +407,9 @@ func durationSetting(field func(*mailstore.Settings) *time.Duration) func(*mails
 }
 
 // With returns sc with one knob changed and its name suffixed, for sweeps:
-// "mount" (a mount-options string), "routing", "hosts", or a Dovecot setting
-// by its dovecot.conf name (mail_fsync, mmap_disable, lock_method, ...).
+// "mount" (a mount-options string), "rtt" (a round trip like 2ms),
+// "routing", "hosts", or a Dovecot setting by its dovecot.conf name
+// (mail_fsync, mmap_disable, lock_method, ...).
 func (sc Scenario) With(key, value string) (Scenario, error) {
 	switch key {
 	case "mount":
@@ -415,9 +422,15 @@ func (sc Scenario) With(key, value string) (Scenario, error) {
 			return sc, fmt.Errorf("hosts=%q: want a number", value)
 		}
 		sc.Hosts = n
+	case "rtt":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return sc, fmt.Errorf("rtt=%q: want a duration like 250us or 2ms", value)
+		}
+		sc.RTT = d
 	default:
 		if _, ok := settingSetters[key]; !ok {
-			return sc, fmt.Errorf("unknown knob %q (mount, routing, hosts, or one of %s)", key, strings.Join(sortedKeys(settingSetters), ", "))
+			return sc, fmt.Errorf("unknown knob %q (mount, rtt, routing, hosts, or one of %s)", key, strings.Join(sortedKeys(settingSetters), ", "))
 		}
 		if err := ApplySetting(&sc.Settings, key, value); err != nil {
 			return sc, err

@@ -2,9 +2,11 @@ package scenarios_test
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/scenarios"
@@ -49,6 +51,10 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 colour = "blue"`, `s.toml:5: unknown key "colour"`},
 		{`duration = "10s"`, `duration = "ten seconds"`, `s.toml:12: workload.duration "ten seconds"`},
 		{`routing = "random"`, `routing = "dns"`, `routing "dns"`},
+		{`hosts = 2`, `hosts = 2
+rtt = "slow"`, `s.toml:5: rtt "slow" is not a duration like 250us or 2ms`},
+		{`hosts = 2`, `hosts = 2
+rtt = "11s"`, `rtt 11s: want a round trip between 0 and 10s`},
 		{`hosts = 2`, `hosts = "two"`, `s.toml:4:`},
 		{`users = 1`, `users = 0`, `s.toml:11: workload needs users >= 1`},
 		{`mail_fsync = "never"`, `mail_cache_purge_min_size = "32 parsecs"`, `s.toml:8: setting mail_cache_purge_min_size: want a size like 32k`},
@@ -96,7 +102,8 @@ func TestWithChangesOneKnob(t *testing.T) {
 	if v, err = sc.With("mount", "noac"); err != nil || v.Mount != "noac" {
 		t.Fatal(err)
 	}
-	for _, bad := range [][2]string{{"mail_fsync", "sometimes"}, {"colour", "blue"}, {"mount", "actimeo=x"}, {"hosts", "many"}} {
+	for _, bad := range [][2]string{{"mail_fsync", "sometimes"}, {"colour", "blue"}, {"mount", "actimeo=x"}, {"hosts", "many"},
+		{"rtt", "slow"}, {"rtt", "-2ms"}, {"rtt", "1h"}} {
 		if _, err := sc.With(bad[0], bad[1]); err == nil {
 			t.Errorf("With(%s, %s) accepted", bad[0], bad[1])
 		}
@@ -142,5 +149,32 @@ func TestMarshalRoundTrips(t *testing.T) {
 			fmt.Sprint(back.Events) != fmt.Sprint(sc.Events) || fmt.Sprint(back.Faults.Rules) != fmt.Sprint(sc.Faults.Rules) {
 			t.Fatalf("%s did not round-trip:\n%s\n%s", sc.Name, data, again)
 		}
+	}
+}
+
+// The rtt knob is what each RPC costs in virtual time: a filer eight times
+// slower makes each delivery about eight times slower. The RPCs it sends
+// stay within a few percent: attribute caches time out in virtual time, so
+// a slower pace revalidates a little more often.
+func TestRTTSlowsEveryRPC(t *testing.T) {
+	sc, _ := scenarios.Lookup("sdbox-director")
+	sc.Hosts, sc.Workload.Users, sc.Workload.Sessions = 1, 1, 0
+	lan, err := scenarios.Run(sc, scenarios.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := sc.With("rtt", "2ms")
+	if err != nil || slow.RTT != 2*time.Millisecond {
+		t.Fatalf("With(rtt, 2ms) = %v, %v", slow.RTT, err)
+	}
+	res, err := scenarios.Run(slow, scenarios.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops != lan.Ops || math.Abs(float64(res.RPCs-lan.RPCs)) > 0.05*float64(lan.RPCs) {
+		t.Errorf("RPCs %d, ops %d at 2 ms; %d, %d at 250 µs", res.RPCs, res.Ops, lan.RPCs, lan.Ops)
+	}
+	if ratio := res.BusySeconds / lan.BusySeconds; ratio < 7 || ratio > 9 {
+		t.Errorf("busy %.3f s at 2 ms, %.3f s at 250 µs: ratio %.1f, want about 8", res.BusySeconds, lan.BusySeconds, ratio)
 	}
 }

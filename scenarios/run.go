@@ -141,6 +141,9 @@ func newRunner(sc Scenario, opts Options) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sc.RTT > 0 {
+		mountOpts.RTT = sc.RTT
+	}
 	for i := range sc.Hosts {
 		h, err := r.newHost(fmt.Sprintf("backend%d", i+1), sc.skew(i), mountOpts, sc.Settings)
 		if err != nil {

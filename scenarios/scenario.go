@@ -38,7 +38,11 @@ type Scenario struct {
 	Hosts    int
 	Routing  string // "director", "source-ip" or "random"
 	// Mount is the NFS mount-options string every host uses ("" = Linux defaults).
-	Mount    string
+	Mount string
+	// RTT is what one RPC costs the calling process in virtual time: the
+	// network round trip and the server's service time (0 = a LAN's
+	// 250 µs). A slow filer, or another tier's measured pace, is a longer one.
+	RTT      time.Duration
 	Settings mailstore.Settings
 	Workload mailgen.Spec
 	// Skew is each host's clock offset from the NFS server (missing = 0).
@@ -196,11 +200,18 @@ func (s Scenario) Validate() error {
 	if _, err := nfsclient.ParseOptions(s.Mount); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
+	if s.RTT < 0 || s.RTT > MaxRTT {
+		return fmt.Errorf("scenario %s: rtt %v: want a round trip between 0 and %v", s.Name, s.RTT, MaxRTT)
+	}
 	if err := mailboxlist.CheckSettings(s.Settings); err != nil {
 		return fmt.Errorf("scenario %s: mail_location: %w", s.Name, err)
 	}
 	return nil
 }
+
+// MaxRTT bounds Scenario.RTT: beyond it a round trip is an outage, which
+// fault plans and hiccups model.
+const MaxRTT = 10 * time.Second
 
 func (e Event) validate(hosts int) error {
 	switch {

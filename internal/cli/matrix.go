@@ -188,6 +188,7 @@ var knobValues = map[string][]string{
 	"mount":                 {"defaults", "noac", "actimeo=0", "nolock", "lookupcache=none", "nocto"},
 	"routing":               {"director", "source-ip", "random"},
 	"hosts":                 {"1", "2", "3", "4"},
+	"rtt":                   {"250us", "2ms", "20ms"},
 	"mmap_disable":          {"yes", "no"},
 	"mail_nfs_storage":      {"yes", "no"},
 	"mail_nfs_index":        {"yes", "no"},
@@ -197,9 +198,9 @@ var knobValues = map[string][]string{
 	"mail_max_lock_timeout": {"0s", "30s", "5m"},
 }
 
-// knobKeys lists mount, routing, hosts, then the Dovecot settings sorted.
+// knobKeys lists mount, rtt, routing, hosts, then the Dovecot settings sorted.
 func knobKeys() []string {
-	keys := []string{"mount", "routing", "hosts"}
+	keys := []string{"mount", "rtt", "routing", "hosts"}
 	var settings []string
 	for k := range knobValues {
 		if !slices.Contains(keys, k) {

@@ -86,7 +86,7 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().StringVar(&keep, "keep", "", "write the final server-side store to `DIR`")
 	cmd.Flags().IntVar(&trace, "trace", 0, "print the last `N` trace events")
 	cmd.Flags().StringVar(&opsArg, "ops", "", "replay the operations of an ops `FILE` (from nfsmail shrink) instead of the seed's workload")
-	cmd.Flags().StringArrayVar(&sets, "set", nil, "change one knob: `key=value` (a Dovecot setting, mount, routing or hosts); repeatable")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "change one knob: `key=value` (a Dovecot setting, mount, rtt, routing or hosts); repeatable")
 	return cmd
 }
 
@@ -105,6 +105,9 @@ func printResult(w io.Writer, sc scenarios.Scenario, res *scenarios.Result, trac
 	mount := sc.Mount
 	if mount == "" {
 		mount = "defaults"
+	}
+	if sc.RTT > 0 {
+		mount += fmt.Sprintf(", rtt %v", sc.RTT)
 	}
 	fmt.Fprintf(w, "scenario  %s  (%s, %d hosts, routing %s, mount %s)\n", sc.Name, sc.Format, sc.Hosts, sc.Routing, mount)
 	fmt.Fprintf(w, "claim     %s\n", sc.Claim)
