@@ -86,6 +86,7 @@ func (r *run) finish(ops int) {
 	r.res.Verdict = check.VerdictOf(r.res.Findings)
 	st := r.rec.res
 	r.res.Deliveries, r.res.DeliverFailed, r.res.DeliverTemp = st.deliveries, st.deliverFailed, st.deliverTemp
+	r.res.DeliverySeconds = st.deliveryTime.Seconds()
 	r.res.Sessions, r.res.SessionsFailed = st.sessions, st.sessionsFailed
 	r.res.Errors = append(r.res.Errors, st.errors...)
 	for h, c := range r.res.RPCByHost {

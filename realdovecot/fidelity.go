@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
+	"github.com/nfsmail/nfsmail/harness/nfsclient"
 	"github.com/nfsmail/nfsmail/mailgen"
 	"github.com/nfsmail/nfsmail/scenarios"
 )
@@ -31,6 +32,9 @@ type FidelityOptions struct {
 	// Server is an `nfsmail serve` HOST:PORT for the real tier ("" =
 	// in-process).
 	Server string
+	// SimRTT is what one RPC costs in the simulated runs; 0 means the
+	// real tier's pace (Fidelity.SimRTTMs).
+	SimRTT time.Duration
 	// Progress receives one line per run (nil = none).
 	Progress io.Writer
 }
@@ -58,6 +62,17 @@ type Fidelity struct {
 	RealRPCsPerDelivery float64            `json:"real_rpcs_per_delivery"`
 	SimDeliveryRPCs     map[string]float64 `json:"sim_delivery_rpcs"`
 	RealDeliveryRPCs    map[string]float64 `json:"real_delivery_rpcs"`
+	// Milliseconds one of those deliveries took: virtual time at the
+	// simulation's default round trip, wall time on real Dovecot.
+	SimMsPerDelivery  float64 `json:"sim_ms_per_delivery"`
+	RealMsPerDelivery float64 `json:"real_ms_per_delivery"`
+	// SimRTTMs is the round trip per RPC the simulated runs used (0 in
+	// rows saved before it was recorded: the default 0.25 ms). Unless
+	// FidelityOptions.SimRTT set it, it paces the simulation as the real
+	// tier ran: the default times RealMsPerDelivery / SimMsPerDelivery,
+	// so a simulated delivery takes as long as a real one and commands
+	// overlap as often in both tiers.
+	SimRTTMs float64 `json:"sim_rtt_ms"`
 	// Signs are the distinct findings and log lines (normalised) of each
 	// tier, with the number of runs that showed them.
 	SimSigns  []Sign `json:"sim_signs"`
@@ -112,10 +127,22 @@ func CompareFidelity(ctx context.Context, sc scenarios.Scenario, opts FidelityOp
 		Expected: sc.Expected, Runs: opts.Runs, WorkloadSeconds: opts.Wall.Seconds(),
 		Sim: []check.Verdict{}, Real: []check.Verdict{}, Note: Note +
 			"; both tiers run the workload compressed into the same span"}
+	if err := f.measureCost(ctx, c, opts); err != nil {
+		return nil, err
+	}
+	paced := c
+	paced.RTT = opts.SimRTT
+	if paced.RTT <= 0 {
+		paced.RTT = f.pace()
+	}
+	f.SimRTTMs = float64(paced.RTT) / float64(time.Millisecond)
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "fidelity %s: simulated runs at %.2f ms per RPC\n", sc.Name, f.SimRTTMs)
+	}
 	simSigns, realSigns := map[string]int{}, map[string]int{}
 	for i := range opts.Runs {
 		seed := opts.Seed + uint64(i)
-		sim, err := scenarios.Run(c, scenarios.Options{Seed: seed})
+		sim, err := scenarios.Run(paced, scenarios.Options{Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("realdovecot: fidelity %s: simulation: %w", sc.Name, err)
 		}
@@ -134,9 +161,6 @@ func CompareFidelity(ctx context.Context, sc scenarios.Scenario, opts FidelityOp
 		}
 	}
 	f.SimSigns, f.RealSigns = signList(simSigns), signList(realSigns)
-	if err := f.measureCost(ctx, c, opts); err != nil {
-		return nil, err
-	}
 	f.Differ = f.explain()
 	return f, nil
 }
@@ -183,11 +207,27 @@ func (f *Fidelity) measureCost(ctx context.Context, sc scenarios.Scenario, opts 
 	f.RealDeliveryRPCs = perDelivery(realCounts, max(real.Deliveries, 1))
 	f.SimRPCsPerDelivery = float64(sim.RPCs) / costDeliveries
 	f.RealRPCsPerDelivery = float64(real.RPCs) / float64(max(real.Deliveries, 1))
+	f.SimMsPerDelivery = 1000 * sim.BusySeconds / float64(max(sim.Ops, 1))
+	if real.Deliveries > 0 {
+		f.RealMsPerDelivery = 1000 * real.DeliverySeconds / float64(real.Deliveries)
+	}
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "fidelity %s: %.1f RPCs per delivery simulated, %.1f real\n",
-			sc.Name, f.SimRPCsPerDelivery, f.RealRPCsPerDelivery)
+		fmt.Fprintf(opts.Progress, "fidelity %s: %.1f RPCs and %.1f ms per delivery simulated, %.1f and %.1f ms real\n",
+			sc.Name, f.SimRPCsPerDelivery, f.SimMsPerDelivery, f.RealRPCsPerDelivery, f.RealMsPerDelivery)
 	}
 	return nil
+}
+
+// pace is the round trip that makes a simulated delivery take as long as
+// a real one did in the cost run; the simulation's default when either
+// was not measured.
+func (f *Fidelity) pace() time.Duration {
+	lan := nfsclient.DefaultOptions().RTT
+	if f.SimMsPerDelivery <= 0 || f.RealMsPerDelivery <= 0 {
+		return lan
+	}
+	d := time.Duration(float64(lan) * f.RealMsPerDelivery / f.SimMsPerDelivery)
+	return min(max(d, time.Microsecond), scenarios.MaxRTT)
 }
 
 func perDelivery(c map[string]int, n int) map[string]float64 {

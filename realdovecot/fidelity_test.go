@@ -3,6 +3,7 @@ package realdovecot
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nfsmail/nfsmail/harness/check"
 	"github.com/nfsmail/nfsmail/scenarios"
@@ -71,7 +72,35 @@ func TestExplainAndMarkdown(t *testing.T) {
 	if err := WriteFidelityMarkdown(&b, []*Fidelity{f}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| s | maildir | defaults | 2 | CLEAN 2/2 | CLEAN 1/2, SELF-HEALED 1/2 | 10.0 | 20.0 |") {
+	if !strings.Contains(b.String(), "| s | maildir | defaults | 2 | CLEAN 2/2 | 0.25 | CLEAN 1/2, SELF-HEALED 1/2 | 10.0 | 20.0 |") {
+		t.Errorf("markdown:\n%s", b.String())
+	}
+}
+
+// The simulated runs are paced so that a simulated delivery takes as long
+// as a real one did; without both measurements the default LAN stays.
+func TestPaceMatchesTheRealDelivery(t *testing.T) {
+	for _, tc := range []struct {
+		sim, real float64
+		want      time.Duration
+	}{
+		{5, 100, 5 * time.Millisecond},
+		{10, 5, 125 * time.Microsecond},
+		{0, 100, 250 * time.Microsecond},
+		{5, 0, 250 * time.Microsecond},
+		{0.001, 1e9, scenarios.MaxRTT},
+	} {
+		f := &Fidelity{SimMsPerDelivery: tc.sim, RealMsPerDelivery: tc.real}
+		if got := f.pace(); got != tc.want {
+			t.Errorf("sim %v ms, real %v ms: pace %v, want %v", tc.sim, tc.real, got, tc.want)
+		}
+	}
+	f := &Fidelity{Scenario: "s", Format: "sdbox", Runs: 1, SimRTTMs: 4.5}
+	var b strings.Builder
+	if err := WriteFidelityMarkdown(&b, []*Fidelity{f}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| 4.50 |") || !strings.Contains(b.String(), "at ms/RPC") {
 		t.Errorf("markdown:\n%s", b.String())
 	}
 }

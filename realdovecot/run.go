@@ -45,19 +45,22 @@ type Options struct {
 
 // Result is the outcome of one run. Its JSON form only ever gains fields.
 type Result struct {
-	Scenario       string          `json:"scenario"`
-	Format         string          `json:"format"`
-	Seed           uint64          `json:"seed"`
-	Verdict        check.Verdict   `json:"verdict"`
-	Expected       check.Verdict   `json:"expected_verdict"`
-	Findings       []check.Finding `json:"findings"`
-	Mount          string          `json:"mount"`
-	MountNote      string          `json:"mount_note,omitempty"`
-	Deliveries     int             `json:"deliveries"`
-	DeliverFailed  int             `json:"deliveries_failed"`
-	DeliverTemp    int             `json:"deliveries_tempfailed"`
-	Sessions       int             `json:"sessions"`
-	SessionsFailed int             `json:"sessions_failed"`
+	Scenario      string          `json:"scenario"`
+	Format        string          `json:"format"`
+	Seed          uint64          `json:"seed"`
+	Verdict       check.Verdict   `json:"verdict"`
+	Expected      check.Verdict   `json:"expected_verdict"`
+	Findings      []check.Finding `json:"findings"`
+	Mount         string          `json:"mount"`
+	MountNote     string          `json:"mount_note,omitempty"`
+	Deliveries    int             `json:"deliveries"`
+	DeliverFailed int             `json:"deliveries_failed"`
+	DeliverTemp   int             `json:"deliveries_tempfailed"`
+	// DeliverySeconds is the wall time the successful LMTP deliveries
+	// took, summed: with Deliveries, what one costs on this machine.
+	DeliverySeconds float64 `json:"delivery_seconds"`
+	Sessions        int     `json:"sessions"`
+	SessionsFailed  int     `json:"sessions_failed"`
 	// DoveadmJobs counts the scenario's doveadm purge, altmove or
 	// force-resync runs; DoveadmFailed those that exited non-zero.
 	DoveadmJobs   int                       `json:"doveadm_jobs"`

@@ -22,6 +22,7 @@ type recorder struct {
 	step  int
 	res   struct {
 		deliveries, deliverFailed, deliverTemp, sessions, sessionsFailed int
+		deliveryTime                                                     time.Duration
 		errors                                                           []string
 	}
 }
@@ -101,12 +102,14 @@ func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
 }
 
 func (r *run) deliver(in *Instance, op mailgen.Op) {
+	start := time.Now()
 	if err := deliver(in.LMTPAddr(), op.User, mailgen.Message(op)); err != nil {
 		r.rec.failed(op.User, "deliver", fmt.Errorf("%s %s via %s: %w", op.User, op.MessageID, in.Config.Name, err), isTempFail(err))
 		return
 	}
 	r.rec.do(func(m *check.Model, step int) {
 		r.rec.res.deliveries++
+		r.rec.res.deliveryTime += time.Since(start)
 		m.Delivered(op.User, op.MessageID, 0, step)
 	})
 }

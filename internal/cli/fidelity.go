@@ -16,6 +16,7 @@ import (
 func newFidelityCmd() *cobra.Command {
 	var f dovecotFlags
 	var jsonOut, htmlOut string
+	var simRTT time.Duration
 	var fromJSON []string
 	cmd := &cobra.Command{
 		Use:   "fidelity [SCENARIO...]",
@@ -24,6 +25,8 @@ func newFidelityCmd() *cobra.Command {
 			"of realdovecot.FidelityScenarios), or those named, run it --runs times in the simulation and\n" +
 			"on real Dovecot (seeds seed..), both with the workload compressed into --wall, and measure the\n" +
 			"NFS RPCs per LMTP delivery (20 sequential deliveries to one user on one host) in both tiers.\n" +
+			"The simulated runs are paced to the real tier: each RPC costs the round trip that makes a\n" +
+			"simulated delivery take as long as a real one did (--sim-rtt sets it instead).\n" +
 			"Prints a Markdown table (--json: one JSON array) with a 'where and why they differ' column.\n" +
 			"The real tier runs in wall-clock time and is not deterministic. Progress goes to stderr.\n" +
 			"--from-json renders rows saved with --json-out instead of running anything: a row of a later\n" +
@@ -48,7 +51,7 @@ func newFidelityCmd() *cobra.Command {
 			}
 			for _, sc := range list {
 				row, err := realdovecot.CompareFidelity(cmd.Context(), sc, realdovecot.FidelityOptions{
-					Runs: f.runs, Seed: f.seed, Wall: f.wall, Server: f.server, Progress: cmd.ErrOrStderr()})
+					Runs: f.runs, Seed: f.seed, Wall: f.wall, Server: f.server, SimRTT: simRTT, Progress: cmd.ErrOrStderr()})
 				if err != nil {
 					return err
 				}
@@ -88,6 +91,7 @@ func newFidelityCmd() *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&jsonOut, "json-out", "", "also write the rows as JSON to `FILE`")
 	cmd.Flags().StringVar(&htmlOut, "html-out", "", "also write the table as one self-contained HTML page to `FILE`")
+	cmd.Flags().DurationVar(&simRTT, "sim-rtt", 0, "what one RPC costs in the simulated runs, e.g. 250us (default: the real tier's pace, measured per row)")
 	cmd.Flags().StringArrayVar(&fromJSON, "from-json", nil, "render the rows saved in `FILE` (by --json-out) instead of running; repeatable, later rows replace earlier ones of the same scenario")
 	f.runs, f.wall = 3, 5*time.Second
 	cmd.Flags().Lookup("runs").DefValue = "3"
