@@ -118,7 +118,7 @@ var allowed = map[string][]string{
 	"mailstore/sdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
 	"mailstore/mdbox":       {"mailstore", "mailstore/dbox", "mailstore/dotlock", "mailstore/index", "mailstore/mailboxlist", "vfs"},
 	"mailstore/mailboxlist": {"mailstore", "mailstore/dotlock", "mailstore/index", "vfs"},
-	"mailstore/mailtest":    {"mailstore", "vfs", "vfs/memfs"},
+	"mailstore/mailtest":    {"mailstore", "mailstore/index", "vfs", "vfs/memfs"},
 	"mailgen":               {"harness/sim", "mailstore"},
 	"assess":                {"scenarios", "harness/check", "harness/nfsclient", "mailstore"},
 	"scenarios":             {"harness/...", "mailstore/...", "mailgen", "nfsserver/...", "nfs3", "vfs/..."},

@@ -222,15 +222,53 @@ func (l layout) create(env mailstore.Env, name string) error {
 		return nil
 	}
 	// dbox creates the folder's index with it (dbox_mailbox_create's
-	// mailbox_open): a log whose indexid is its creation time
+	// mailbox_open): a log whose indexid is its creation time, then the
+	// storage's first transaction (dbox_mailbox_create_indexes)
 	ix, err := l.openIndex(env, name)
+	if err != nil || ix == nil {
+		return err
+	}
+	defer ix.Close()
+	return l.createIndexes(env, name, ix)
+}
+
+// IndexCreator fills a new folder's index map m for its format, as the
+// storage's mailbox_create_indexes does at CREATE: UIDVALIDITY
+// (dovecot-uidvalidity's next) and the storage's header extension. dir is
+// the folder's mailbox path.
+type IndexCreator func(env mailstore.Env, user, dir string, m *index.Map) error
+
+var creators = map[string]IndexCreator{}
+
+// RegisterIndexCreator makes CREATE of a format's folder write its first
+// index transaction through c. The dbox engines register theirs when
+// their package is initialised; without one a CREATE leaves the header to
+// the folder's first open.
+func RegisterIndexCreator(format string, c IndexCreator) { creators[format] = c }
+
+// createIndexes is dbox_mailbox_create_indexes under the CREATE's
+// mailboxes.lock: the folder index's sync lock, then the format's header
+// written unless the index has a UIDVALIDITY already ("Mailbox already
+// exists": another process made it meanwhile).
+func (l layout) createIndexes(env mailstore.Env, name string, ix *index.Index) error {
+	c := creators[l.format]
+	if c == nil {
+		return nil
+	}
+	s, err := ix.Begin()
 	if err != nil {
 		return err
 	}
-	if ix != nil {
-		ix.Close()
+	if s.Map().Hdr.UIDValidity != 0 {
+		s.Rollback()
+		return ErrExists
 	}
-	return nil
+	m := s.Map().Clone()
+	if err := c(env, l.user, l.openPath(name), m); err != nil {
+		s.Rollback()
+		return err
+	}
+	return s.Commit(m.Diff(s.Map()))
 }
 
 // remove deletes the folder: Maildir++ first renames it to

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/index"
 	"github.com/nfsmail/nfsmail/vfs"
 )
 
@@ -129,3 +130,44 @@ func (f *listStatFS) Stat(name string) (fs.FileInfo, error) {
 
 // Link keeps link(2) (dotlocks, mailboxes.lock) working through the wrapper.
 func (f *listStatFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
+
+// CheckCreateWritesTheHeader is the dbox engines' shared test of CREATE:
+// create makes folder Work through the mailbox list, and its index (at
+// dir) must have a UIDVALIDITY and the storage's header extension hdrExt
+// at once (dbox_mailbox_create_indexes), which the folder's first SELECT
+// keeps, without a rebuild.
+func CheckCreateWritesTheHeader(t *testing.T, create func(env mailstore.Env) error, dir, hdrExt string,
+	open func(env mailstore.Env) (mailstore.Mailbox, error)) {
+	t.Helper()
+	w := NewWorld()
+	h := w.Host("h", 1, 0)
+	if err := create(h.Env); err != nil {
+		t.Fatal(err)
+	}
+	header := func() (uint32, bool) {
+		ix, err := index.Open(w.Host("h", 9, 0).Env, index.Options{Dir: dir, Prefix: "dovecot.index"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ix.Close()
+		_, ok := ix.Map().ExtHeader(hdrExt)
+		return ix.Map().Hdr.UIDValidity, ok
+	}
+	uv, ok := header()
+	if uv == 0 || !ok {
+		t.Fatalf("after CREATE: UIDVALIDITY %d, %s registered %v", uv, hdrExt, ok)
+	}
+	mb, err := open(h.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.Sync(); err != nil { // SELECT
+		t.Fatal(err)
+	}
+	if after, _ := header(); after != uv {
+		t.Errorf("the first SELECT changed UIDVALIDITY %d to %d", uv, after)
+	}
+	if len(h.Log.Entries) != 0 {
+		t.Errorf("log %v", h.Log.Entries)
+	}
+}

@@ -63,6 +63,27 @@ func OpenMailbox(env mailstore.Env, user, name string) (mailstore.Mailbox, error
 	return NewMailbox(env, user, name)
 }
 
+func init() { mailboxlist.RegisterIndexCreator("mdbox", createIndexes) }
+
+// createIndexes is mdbox_mailbox_create_indexes for a CREATE: the next
+// UIDVALIDITY and mdbox-hdr with the map's uidvalidity, the storage opened
+// for it as mdbox_write_index_header does.
+func createIndexes(env mailstore.Env, user, _ string, m *index.Map) error {
+	root, ok := env.Settings.IndexRoot(user, user)
+	if !ok {
+		return ErrOnlyInbox
+	}
+	st, err := openStorage(env, user, root)
+	if err != nil {
+		return fmt.Errorf("mdbox: create: %w", err)
+	}
+	defer st.ix.Close()
+	m.Hdr.UIDValidity = mailstore.NextUIDValidity(env, user) // dbox_get_uidvalidity_next
+	e := newExt(boxHdrLen)
+	e.hdr[0] = st.ix.Map().Hdr.UIDValidity
+	return boxLayout.write(e, m)
+}
+
 // NewMailbox opens user's mailbox name ("<user>/mailboxes/<name>") and
 // the user's storage, which all mailboxes share, creating them when
 // missing.

@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/mdbox"
 )
@@ -182,4 +183,16 @@ func TestResyncEndsSessions(t *testing.T) {
 
 func TestChangesRefreshTheList(t *testing.T) {
 	mailtest.CheckChangesRefreshTheList(t, func(env mailstore.Env) (mailstore.Mailbox, error) { return mdbox.New(env, "u") })
+}
+
+func TestCreateWritesTheHeader(t *testing.T) {
+	mailtest.CheckCreateWritesTheHeader(t, func(env mailstore.Env) error {
+		l, err := mailboxlist.Open(env, "mdbox", "u")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return l.Create("Work")
+	}, "u/mailboxes/Work/dbox-Mails", "mdbox-hdr",
+		func(env mailstore.Env) (mailstore.Mailbox, error) { return mdbox.NewMailbox(env, "u", "Work") })
 }

@@ -5,8 +5,19 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 )
+
+func init() { mailboxlist.RegisterIndexCreator("sdbox", createIndexes) }
+
+// createIndexes is sdbox_mailbox_create_indexes for a CREATE: the next
+// UIDVALIDITY and dbox-hdr with a new mailbox GUID.
+func createIndexes(env mailstore.Env, user, dir string, m *index.Map) error {
+	m.Hdr.UIDValidity = mailstore.NextUIDValidity(env, user) // dbox_get_uidvalidity_next
+	return fillHeader(env, dir, m, false)
+}
 
 // The "dbox-hdr" header extension (struct sdbox_index_header in
 // sdbox-storage.h): rebuild_count u32, mailbox_guid [16]byte, flags u8
@@ -22,6 +33,10 @@ const (
 // sdbox_sync_index_rebuild: register dbox-hdr, keep its mailbox GUID
 // (generating one when empty) and, for a rebuild, count it.
 func (mb *Mailbox) fillHeader(m *index.Map, rebuilt bool) error {
+	return fillHeader(mb.env, mb.dir, m, rebuilt)
+}
+
+func fillHeader(env mailstore.Env, dir string, m *index.Map, rebuilt bool) error {
 	if err := m.Register(hdrExtName, hdrExtSize, 0, 0); err != nil {
 		return fmt.Errorf("sdbox: %s: %w", hdrExtName, err)
 	}
@@ -29,7 +44,7 @@ func (mb *Mailbox) fillHeader(m *index.Map, rebuilt bool) error {
 	hdr := make([]byte, hdrExtSize)
 	copy(hdr, h)
 	if isZero(hdr[4:20]) {
-		copy(hdr[4:20], mb.newMailboxGUID())
+		copy(hdr[4:20], newMailboxGUID(env, dir))
 	}
 	if rebuilt {
 		n := binary.LittleEndian.Uint32(hdr) + 1
@@ -40,9 +55,9 @@ func (mb *Mailbox) fillHeader(m *index.Map, rebuilt bool) error {
 
 // newMailboxGUID is guid_128_generate made deterministic: a hash of what
 // names this process and instant, so no random stream shifts.
-func (mb *Mailbox) newMailboxGUID() []byte {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%d", mb.dir, mb.env.Hostname, mb.env.PID,
-		mb.env.Clock.Now().UnixNano()))
+func newMailboxGUID(env mailstore.Env, dir string) []byte {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%d", dir, env.Hostname, env.PID,
+		env.Clock.Now().UnixNano()))
 	return sum[:16]
 }
 

@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/nfsmail/nfsmail/mailstore"
+	"github.com/nfsmail/nfsmail/mailstore/mailboxlist"
 	"github.com/nfsmail/nfsmail/mailstore/mailtest"
 	"github.com/nfsmail/nfsmail/mailstore/sdbox"
 	"github.com/nfsmail/nfsmail/vfs"
@@ -205,4 +206,16 @@ func TestResyncEndsSessions(t *testing.T) {
 
 func TestChangesRefreshTheList(t *testing.T) {
 	mailtest.CheckChangesRefreshTheList(t, func(env mailstore.Env) (mailstore.Mailbox, error) { return sdbox.New(env, "u") })
+}
+
+func TestCreateWritesTheHeader(t *testing.T) {
+	mailtest.CheckCreateWritesTheHeader(t, func(env mailstore.Env) error {
+		l, err := mailboxlist.Open(env, "sdbox", "u")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return l.Create("Work")
+	}, "u/mailboxes/Work/dbox-Mails", "dbox-hdr",
+		func(env mailstore.Env) (mailstore.Mailbox, error) { return sdbox.NewMailbox(env, "u", "Work") })
 }
