@@ -132,13 +132,14 @@ func (l *List) sync() ([]string, error) {
 }
 
 // UpdateStatus is index_list_update_mailbox, run after a mailbox's sync and
-// after each transaction that changed it (a save, STORE or EXPUNGE): the list index is refreshed (synced with the disk when
-// Names would sync it), and when the mailbox's record lacks its current
-// UIDVALIDITY or GUID they are written under the list index's lock,
-// checked again once locked. A mailbox the list index does not know sets
-// its refresh flag instead. Message counts are not kept: Dovecot keeps
-// none for INBOX (mailbox_list_index_include_inbox=no), and the
-// simulation reads no folder's status from the list.
+// after each transaction that changed it (a save, STORE or EXPUNGE): the
+// list index is refreshed (synced with the disk when Names would sync it),
+// and when the mailbox's record lacks its current UIDVALIDITY or GUID they
+// are written under the list index's lock, checked again once locked. A
+// mailbox the list index does not know sets its refresh flag instead.
+// Message counts are not kept: Dovecot keeps none for INBOX
+// (mailbox_list_index_include_inbox=no), and the simulation reads no
+// folder's status from the list.
 func (l *List) UpdateStatus(name string, uidValidity uint32, guid [16]byte) error {
 	if l.ix == nil || (uidValidity == 0 && guid == [16]byte{}) {
 		return nil
