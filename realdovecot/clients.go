@@ -229,16 +229,26 @@ type expungeResult struct {
 	expungeDoubt bool // the UID EXPUNGE was cut off
 }
 
-// expunge marks uid \Deleted and UID EXPUNGEs it.
-func (s *imapSession) expunge(uid mailstore.UID) (expungeResult, error) {
+// expunge marks uid \Deleted and UID EXPUNGEs it. marked, when not nil,
+// learns the outcome of the \Deleted STORE as soon as it is answered (or
+// cut off), before the UID EXPUNGE is sent: another session's STORE may be
+// acknowledged in between.
+func (s *imapSession) expunge(uid mailstore.UID, marked func(r expungeResult)) (expungeResult, error) {
 	var r expungeResult
 	set := imap.UIDSetNum(imap.UID(uid))
 	msgs, err := s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Collect()
 	if err != nil {
 		r.deleteDoubt = cutOff(err)
+	} else {
+		r.deleted = len(msgs) > 0
+	}
+	if marked != nil {
+		marked(r)
+	}
+	if err != nil {
 		return r, fmt.Errorf("imap store deleted: %w", err)
 	}
-	if r.deleted = len(msgs) > 0; !r.deleted {
+	if !r.deleted {
 		return r, nil
 	}
 	seqs, err := s.c.UIDExpunge(set).Collect()

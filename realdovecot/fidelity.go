@@ -62,8 +62,8 @@ type Fidelity struct {
 	RealRPCsPerDelivery float64            `json:"real_rpcs_per_delivery"`
 	SimDeliveryRPCs     map[string]float64 `json:"sim_delivery_rpcs"`
 	RealDeliveryRPCs    map[string]float64 `json:"real_delivery_rpcs"`
-	// Milliseconds one of those deliveries took: virtual time at the
-	// simulation's default round trip, wall time on real Dovecot.
+	// Milliseconds one of those deliveries took, per attempt: virtual time
+	// at the simulation's default round trip, wall time on real Dovecot.
 	SimMsPerDelivery  float64 `json:"sim_ms_per_delivery"`
 	RealMsPerDelivery float64 `json:"real_ms_per_delivery"`
 	// SimRTTMs is the round trip per RPC the simulated runs used (0 in
@@ -71,7 +71,8 @@ type Fidelity struct {
 	// FidelityOptions.SimRTT set it, it paces the simulation as the real
 	// tier ran: the default times RealMsPerDelivery / SimMsPerDelivery,
 	// so a simulated delivery takes as long as a real one and commands
-	// overlap as often in both tiers.
+	// overlap as often in both tiers. It replaces a scenario's own rtt,
+	// which the real tier cannot honour (its RPCs take what they take).
 	SimRTTMs float64 `json:"sim_rtt_ms"`
 	// Signs are the distinct findings and log lines (normalised) of each
 	// tier, with the number of runs that showed them.
@@ -169,7 +170,7 @@ func CompareFidelity(ctx context.Context, sc scenarios.Scenario, opts FidelityOp
 // both tiers.
 func (f *Fidelity) measureCost(ctx context.Context, sc scenarios.Scenario, opts FidelityOptions) error {
 	sc.Name += "-deliveries"
-	sc.Hosts, sc.Routing, sc.Skew = 1, "director", nil
+	sc.Hosts, sc.Routing, sc.Skew, sc.RTT = 1, "director", nil, 0
 	sc.Workload = mailgen.Spec{Users: 1, Deliveries: costDeliveries, Duration: opts.Wall}
 	tmp, err := os.MkdirTemp("", "nfsmail-fidelity-")
 	if err != nil {
@@ -207,9 +208,9 @@ func (f *Fidelity) measureCost(ctx context.Context, sc scenarios.Scenario, opts 
 	f.RealDeliveryRPCs = perDelivery(realCounts, max(real.Deliveries, 1))
 	f.SimRPCsPerDelivery = float64(sim.RPCs) / costDeliveries
 	f.RealRPCsPerDelivery = float64(real.RPCs) / float64(max(real.Deliveries, 1))
-	f.SimMsPerDelivery = 1000 * sim.BusySeconds / float64(max(sim.Ops, 1))
-	if real.Deliveries > 0 {
-		f.RealMsPerDelivery = 1000 * real.DeliverySeconds / float64(real.Deliveries)
+	f.SimMsPerDelivery = 1000 * sim.BusySeconds / costDeliveries
+	if n := real.Deliveries + real.DeliverFailed + real.DeliverTemp; n > 0 {
+		f.RealMsPerDelivery = 1000 * real.DeliverySeconds / float64(n)
 	}
 	if opts.Progress != nil {
 		fmt.Fprintf(opts.Progress, "fidelity %s: %.1f RPCs and %.1f ms per delivery simulated, %.1f and %.1f ms real\n",

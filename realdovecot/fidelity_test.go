@@ -100,7 +100,15 @@ func TestPaceMatchesTheRealDelivery(t *testing.T) {
 	if err := WriteFidelityMarkdown(&b, []*Fidelity{f}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| 4.50 |") || !strings.Contains(b.String(), "at ms/RPC") {
+	if !strings.Contains(b.String(), "| 4.50 |") || !strings.Contains(b.String(), PaceNote) {
 		t.Errorf("markdown:\n%s", b.String())
+	}
+	b.Reset() // rows saved before pacing ran at the LAN's round trip and say nothing of pacing
+	f.SimRTTMs = 0
+	if err := WriteFidelityMarkdown(&b, []*Fidelity{f}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| 0.25 |") || strings.Contains(b.String(), PaceNote) {
+		t.Errorf("markdown of an unpaced row:\n%s", b.String())
 	}
 }

@@ -7,8 +7,13 @@ import (
 
 // fidelityPage is the self-contained HTML form of the fidelity table.
 var fidelityPage = template.Must(template.New("fidelity").Funcs(template.FuncMap{
-	"dist":     Distribution,
-	"pacenote": func() string { return PaceNote },
+	"dist": Distribution,
+	"pacenote": func(rows []*Fidelity) string {
+		if paced(rows) {
+			return PaceNote
+		}
+		return ""
+	},
 	"mount": func(m string) string {
 		if m == "" {
 			return "defaults"
@@ -25,11 +30,11 @@ th{background:#f0f0f0;text-align:left}td.n{text-align:right}ul{margin:0;padding-
 <h1>Simulation vs real Dovecot</h1>
 <p>Each scenario ran in the simulation and on real Dovecot 2.3 over FUSE views of the same
 simulated NFS. The real tier runs in wall-clock time and is not deterministic.{{with index . 0}}
-{{.Note}}. Workloads compressed into {{printf "%.0f" .WorkloadSeconds}} s.{{end}} {{pacenote}}</p>
+{{.Note}}. Workloads compressed into {{printf "%.0f" .WorkloadSeconds}} s.{{end}} {{pacenote .}}</p>
 <table><tr><th>scenario</th><th>format</th><th>mount</th><th>runs</th><th>simulated</th><th>at ms/RPC</th><th>real Dovecot</th>
 <th>RPCs/delivery sim</th><th>real</th><th>where and why they differ</th></tr>
 {{range .}}<tr><td>{{.Scenario}}</td><td>{{.Format}}</td><td>{{mount .Mount}}</td><td class="n">{{.Runs}}</td>
-<td>{{dist .Sim}}</td><td class="n">{{printf "%.2f" .Pace}}</td><td>{{dist .Real}}</td>
+<td>{{dist .Sim}}</td><td class="n">{{printf "%.2f" .PaceMs}}</td><td>{{dist .Real}}</td>
 <td class="n">{{printf "%.1f" .SimRPCsPerDelivery}}</td><td class="n">{{printf "%.1f" .RealRPCsPerDelivery}}</td>
 <td><ul>{{range .Differ}}<li>{{.}}</li>{{end}}</ul></td></tr>
 {{end}}</table></body></html>

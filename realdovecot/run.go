@@ -56,8 +56,8 @@ type Result struct {
 	Deliveries    int             `json:"deliveries"`
 	DeliverFailed int             `json:"deliveries_failed"`
 	DeliverTemp   int             `json:"deliveries_tempfailed"`
-	// DeliverySeconds is the wall time the successful LMTP deliveries
-	// took, summed: with Deliveries, what one costs on this machine.
+	// DeliverySeconds is the wall time the LMTP deliveries took, summed
+	// over every attempt, failed ones included.
 	DeliverySeconds float64 `json:"delivery_seconds"`
 	Sessions        int     `json:"sessions"`
 	SessionsFailed  int     `json:"sessions_failed"`

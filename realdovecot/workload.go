@@ -22,7 +22,7 @@ type recorder struct {
 	step  int
 	res   struct {
 		deliveries, deliverFailed, deliverTemp, sessions, sessionsFailed int
-		deliveryTime                                                     time.Duration
+		deliveryTime                                                     time.Duration // all attempts
 		errors                                                           []string
 	}
 }
@@ -35,6 +35,13 @@ func (rc *recorder) do(fn func(m *check.Model, step int)) {
 	defer rc.mu.Unlock()
 	rc.step++
 	fn(rc.model, rc.step)
+}
+
+// spent adds the wall time of one delivery attempt.
+func (rc *recorder) spent(d time.Duration) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.res.deliveryTime += d
 }
 
 // failed counts an operation that failed for its client and records it in
@@ -103,13 +110,16 @@ func (r *run) workload(ctx context.Context, ops []mailgen.Op, routes []int) {
 
 func (r *run) deliver(in *Instance, op mailgen.Op) {
 	start := time.Now()
-	if err := deliver(in.LMTPAddr(), op.User, mailgen.Message(op)); err != nil {
+	err := deliver(in.LMTPAddr(), op.User, mailgen.Message(op))
+	took := time.Since(start)
+	if err != nil {
 		r.rec.failed(op.User, "deliver", fmt.Errorf("%s %s via %s: %w", op.User, op.MessageID, in.Config.Name, err), isTempFail(err))
+		r.rec.spent(took)
 		return
 	}
+	r.rec.spent(took)
 	r.rec.do(func(m *check.Model, step int) {
 		r.rec.res.deliveries++
-		r.rec.res.deliveryTime += time.Since(start)
 		m.Delivered(op.User, op.MessageID, 0, step)
 	})
 }
@@ -267,11 +277,16 @@ func (r *run) change(s *imapSession, user string, c mailgen.Command, ml *mailsto
 		}
 		return err
 	}
-	res, err := s.expunge(ml.UID)
-	r.rec.do(func(m *check.Model, step int) {
+	var sent int
+	r.rec.do(func(_ *check.Model, step int) { sent = step })
+	res, err := s.expunge(ml.UID, func(res expungeResult) {
 		if res.deleted || res.deleteDoubt {
-			m.MarkedDeleted(user, ml.MessageID, ml.UID, res.deleted, step)
+			r.rec.do(func(m *check.Model, step int) {
+				m.MarkedDeletedAfter(user, ml.MessageID, ml.UID, res.deleted, sent, step)
+			})
 		}
+	})
+	r.rec.do(func(m *check.Model, step int) {
 		switch {
 		case res.expunged:
 			m.Expunged(user, ml.MessageID, ml.UID, step)

@@ -133,7 +133,14 @@ func TestExamples(t *testing.T) {
 }
 
 func TestMarshalRoundTrips(t *testing.T) {
-	for _, sc := range scenarios.All() {
+	slow, err := scenarios.Lookup("sdbox-director")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow, err = slow.With("rtt", "1.5ms"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range append(scenarios.All(), slow) {
 		data, err := scenarios.Marshal(sc)
 		if err != nil {
 			t.Fatal(err)
@@ -144,7 +151,7 @@ func TestMarshalRoundTrips(t *testing.T) {
 		}
 		again, _ := scenarios.Marshal(back)
 		if string(again) != string(data) || back.Settings != sc.Settings || back.Workload != sc.Workload ||
-			fmt.Sprint(back.Skew) != fmt.Sprint(sc.Skew) || (sc.Unmounted != nil) != (back.Unmounted != nil) ||
+			fmt.Sprint(back.Skew) != fmt.Sprint(sc.Skew) || (sc.Unmounted != nil) != (back.Unmounted != nil) || back.RTT != sc.RTT ||
 			(sc.DeliverySettings != nil && *sc.DeliverySettings != *back.DeliverySettings) ||
 			fmt.Sprint(back.Events) != fmt.Sprint(sc.Events) || fmt.Sprint(back.Faults.Rules) != fmt.Sprint(sc.Faults.Rules) {
 			t.Fatalf("%s did not round-trip:\n%s\n%s", sc.Name, data, again)
@@ -157,7 +164,10 @@ func TestMarshalRoundTrips(t *testing.T) {
 // stay within a few percent: attribute caches time out in virtual time, so
 // a slower pace revalidates a little more often.
 func TestRTTSlowsEveryRPC(t *testing.T) {
-	sc, _ := scenarios.Lookup("sdbox-director")
+	sc, err := scenarios.Lookup("sdbox-director")
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc.Hosts, sc.Workload.Users, sc.Workload.Sessions = 1, 1, 0
 	lan, err := scenarios.Run(sc, scenarios.Options{Seed: 1})
 	if err != nil {

@@ -32,6 +32,9 @@ func Marshal(sc Scenario) ([]byte, error) {
 		}
 		f.Events = append(f.Events, fe)
 	}
+	if sc.RTT != 0 {
+		f.RTT = sc.RTT.String()
+	}
 	if sc.DirectorKickDelay != 0 {
 		f.KickDelay = sc.DirectorKickDelay.String()
 	}

@@ -47,8 +47,9 @@ type message struct {
 	// disconnect, so the message may be gone.
 	maybeGone bool
 	steps     []int
-	// storedAt is the step the last successful STORE was acknowledged at.
-	storedAt int
+	// storedAt is the step the last successful STORE was acknowledged at;
+	// markedAt the step the last STORE +FLAGS \Deleted was.
+	storedAt, markedAt int
 }
 
 // NewModel returns an empty model.
@@ -117,7 +118,11 @@ func (m *Model) StoredAfter(user, id string, uid mailstore.UID, flags mailstore.
 	if x.stored && x.storedAt > sent {
 		alts = append(x.alts, flagState{x.flags, x.keywords})
 	}
-	x.flags, x.keywords, x.stored = flags, mailstore.SortKeywords(keywords), true
+	keywords = mailstore.SortKeywords(keywords)
+	if x.markedAt > sent { // a \Deleted mark applied after this STORE adds to it
+		alts = append(alts, flagState{flags | mailstore.Deleted, keywords})
+	}
+	x.flags, x.keywords, x.stored = flags, keywords, true
 	x.alts, x.storedAt = alts, step
 }
 
@@ -149,15 +154,36 @@ func (m *Model) StoreInDoubt(user, id string, uid mailstore.UID, flags mailstore
 // cut off, it may have it. Either way it keeps it should the expunge not
 // happen.
 func (m *Model) MarkedDeleted(user, id string, uid mailstore.UID, answered bool, step int) {
+	m.MarkedDeletedAfter(user, id, uid, answered, step, step)
+}
+
+// MarkedDeletedAfter is MarkedDeleted for a STORE +FLAGS \Deleted sent at
+// step sent and answered (or cut off) at step. When the last STORE of the
+// message was acknowledged after this one was sent, the two overlapped
+// and either was applied last: that STORE's flags without \Deleted stay
+// acceptable too, as StoredAfter allows.
+func (m *Model) MarkedDeletedAfter(user, id string, uid mailstore.UID, answered bool, sent, step int) {
 	x := m.actedOn(user, id, uid, step)
 	if x == nil || !x.stored {
 		return // unknown, or its flags are not checked
 	}
+	var before []flagState
+	if x.storedAt > sent {
+		before = append([]flagState{{x.flags, x.keywords}}, x.alts...)
+	}
+	defer func() {
+		for _, a := range before {
+			if !slices.ContainsFunc(x.alts, a.equal) {
+				x.alts = append(x.alts, a)
+			}
+		}
+	}()
 	if answered {
 		x.flags |= mailstore.Deleted
 		for i := range x.alts {
 			x.alts[i].flags |= mailstore.Deleted
 		}
+		x.storedAt, x.markedAt = step, step
 		return
 	}
 	for _, a := range append([]flagState{{x.flags, x.keywords}}, x.alts...) {

@@ -60,8 +60,10 @@ func MailboxIndex(dir string) index.Options {
 }
 
 // Store replaces uid's flags and keywords in the mailbox index ix (dbox
-// keeps them nowhere else); mailstore.ErrExpunged when uid is gone.
-func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
+// keeps them nowhere else); mailstore.ErrExpunged when uid is gone. It
+// reports whether a transaction was written: a STORE of the flags the
+// message has writes none (Dovecot's AVOID_FLAG_UPDATES).
+func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags, keywords []string) (bool, error) {
 	return Change(ix, uid, func(m *index.Map, i int) error {
 		m.Recs[i].Flags = index.ToMail(flags)
 		return m.SetRecordKeywords(i, keywords)
@@ -69,23 +71,28 @@ func Store(ix *index.Index, uid mailstore.UID, flags mailstore.Flags, keywords [
 }
 
 // Change applies fn to uid's record (m.Recs[i]) under ix's sync lock and
-// commits; mailstore.ErrExpunged when uid is gone.
-func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int) error) error {
+// commits; mailstore.ErrExpunged when uid is gone. It reports whether the
+// commit wrote a transaction (fn changed something).
+func Change(ix *index.Index, uid mailstore.UID, fn func(m *index.Map, i int) error) (bool, error) {
 	s, err := ix.Begin()
 	if err != nil {
-		return err
+		return false, err
 	}
 	m := s.Map().Clone()
 	i, ok := m.Find(uid)
 	if !ok {
 		s.Rollback()
-		return mailstore.ErrExpunged
+		return false, mailstore.ErrExpunged
 	}
 	if err := fn(m, i); err != nil {
 		s.Rollback()
-		return err
+		return false, err
 	}
-	return s.Commit(m.Diff(s.Map()))
+	c := m.Diff(s.Map())
+	if err := s.Commit(c); err != nil {
+		return false, err
+	}
+	return !c.Empty(), nil
 }
 
 // TempPath names a new file in dir ".temp.<sec>.P<pid>Q<seq>M<usec>.<host>"

@@ -241,19 +241,27 @@ type IndexCreator func(env mailstore.Env, user, dir string, m *index.Map) error
 var creators = map[string]IndexCreator{}
 
 // RegisterIndexCreator makes CREATE of a format's folder write its first
-// index transaction through c. The dbox engines register theirs when
-// their package is initialised; without one a CREATE leaves the header to
-// the folder's first open.
-func RegisterIndexCreator(format string, c IndexCreator) { creators[format] = c }
+// index transaction through c. The dbox engines register theirs from
+// init, once each; without one a CREATE leaves the header to the folder's
+// first open. A second registration for a format panics.
+func RegisterIndexCreator(format string, c IndexCreator) {
+	if _, dup := creators[format]; dup {
+		panic("mailboxlist: a second IndexCreator for " + format)
+	}
+	creators[format] = c
+}
 
-// createIndexes is dbox_mailbox_create_indexes under the CREATE's
-// mailboxes.lock: the folder index's sync lock, then the format's header
-// written unless the index has a UIDVALIDITY already ("Mailbox already
-// exists": another process made it meanwhile).
+// createIndexes is the rest of dbox_mailbox_create: an index the opening
+// found with a UIDVALIDITY is "Mailbox already exists"; otherwise
+// dbox_mailbox_create_indexes takes the index's sync lock and writes the
+// format's header, unless another process wrote one meanwhile.
 func (l layout) createIndexes(env mailstore.Env, name string, ix *index.Index) error {
 	c := creators[l.format]
 	if c == nil {
 		return nil
+	}
+	if ix.Map().Hdr.UIDValidity != 0 {
+		return ErrExists
 	}
 	s, err := ix.Begin()
 	if err != nil {
@@ -261,7 +269,7 @@ func (l layout) createIndexes(env mailstore.Env, name string, ix *index.Index) e
 	}
 	if s.Map().Hdr.UIDValidity != 0 {
 		s.Rollback()
-		return ErrExists
+		return nil
 	}
 	m := s.Map().Clone()
 	if err := c(env, l.user, l.openPath(name), m); err != nil {

@@ -104,28 +104,6 @@ func TestSharedListIndexFollowsOtherHost(t *testing.T) {
 	want(t, "a after b's DELETE", names(t, a), "INBOX")
 }
 
-// statHookFS runs hook once, just after the first Stat of path: another
-// session's step between a DELETE opening the folder and taking
-// mailboxes.lock.
-type statHookFS struct {
-	vfs.FS
-	path string
-	hook func()
-}
-
-func (f *statHookFS) Stat(name string) (fs.FileInfo, error) {
-	fi, err := f.FS.Stat(name)
-	if name == f.path && f.hook != nil {
-		hook := f.hook
-		f.hook = nil
-		hook()
-	}
-	return fi, err
-}
-
-// Link keeps mailboxes.lock's link(2) working through the wrapper.
-func (f *statHookFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
-
 // deleteRacing runs DELETE name in one session while, just after the
 // DELETE opened the folder, another session on the same host runs other.
 func deleteRacing(t *testing.T, format string, setup, other func(*List) error, name string) (*List, error) {
@@ -137,16 +115,20 @@ func deleteRacing(t *testing.T, format string, setup, other func(*List) error, n
 		t.Fatal(err)
 	}
 	h2 := w.Host("a", 2, 0)
-	hooked := &statHookFS{FS: w.FS, path: newLayoutFor(t, format).openPath(name)}
-	hooked.hook = func() {
-		if err := other(first); err != nil {
-			t.Fatalf("the other session: %v", err)
+	// the other session's step comes just after the DELETE's first stat of
+	// the folder's mailbox path: between opening it and mailboxes.lock
+	path, ran := newLayoutFor(t, format).openPath(name), false
+	h2.Env.FS = &mailtest.StatFS{FS: w.FS, AfterStat: func(stated string) {
+		if stated == path && !ran {
+			ran = true
+			if err := other(first); err != nil {
+				t.Fatalf("the other session: %v", err)
+			}
 		}
-	}
-	h2.Env.FS = hooked
+	}}
 	second := open(t, h2, format)
 	err := second.Delete(name)
-	if hooked.hook != nil {
+	if !ran {
 		t.Fatal("DELETE never opened the folder")
 	}
 	return first, err

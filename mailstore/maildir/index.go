@@ -44,6 +44,13 @@ func (v *view) find(uid uint32) (int, bool) {
 	return slices.BinarySearchFunc(v.recs, uid, func(r viewRec, uid uint32) int { return cmpUID(r.uid, uid) })
 }
 
+// has reports whether the view shows c's message with c's flags and
+// keywords already (a STORE that changes nothing).
+func (v *view) has(c *change) bool {
+	i, ok := v.find(c.uid)
+	return ok && !c.expunge && v.recs[i].flags == c.flags && slices.Equal(v.recs[i].keywords, c.keywords)
+}
+
 // change is a STORE or EXPUNGE waiting for the next index sync, as
 // Dovecot keeps it in the transaction log until maildir_sync_index.
 type change struct {

@@ -46,10 +46,13 @@ func (m *Mailbox) ForceResync() error {
 // moved) with the keywords' letters from dovecot-keywords.
 func (m *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
 	c := &change{uid: uint32(uid), flags: flags, keywords: mailstore.SortKeywords(keywords)}
+	same := m.view.has(c)
 	if err := m.iview.End(m.change(c)); err != nil {
 		return fmt.Errorf("maildir: store uid %d: %w", uid, err)
 	}
-	m.updateStatus()
+	if !same { // a STORE of the flags the message has commits nothing (AVOID_FLAG_UPDATES)
+		m.updateStatus()
+	}
 	return nil
 }
 
@@ -64,7 +67,9 @@ func (m *Mailbox) Expunge(uid mailstore.UID) error {
 	if err := m.iview.End(err); err != nil {
 		return fmt.Errorf("maildir: expunge uid %d: %w", uid, err)
 	}
-	m.updateStatus()
+	if !c.gone {
+		m.updateStatus()
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nfsmail/nfsmail/mailstore"
 	"github.com/nfsmail/nfsmail/mailstore/index"
@@ -76,13 +77,18 @@ func CheckResyncEndsSessions(t *testing.T, open func(env mailstore.Env) (Resynce
 // index after a change: a STORE and an EXPUNGE refresh the user's list
 // index (a stat of dovecot.list.index.log at least), as
 // index_list_transaction_commit runs index_list_update_mailbox after every
-// mailbox transaction that changed something.
+// mailbox transaction that changed something; a STORE of the flags the
+// message has changes nothing and leaves the list alone.
 func CheckChangesRefreshTheList(t *testing.T, open func(env mailstore.Env) (mailstore.Mailbox, error)) {
 	t.Helper()
 	w := NewWorld()
 	h := w.Host("h", 1, 0)
-	counted := &listStatFS{FS: w.FS}
-	h.Env.FS = counted
+	stats := 0
+	h.Env.FS = &StatFS{FS: w.FS, AfterStat: func(name string) {
+		if strings.HasSuffix(name, "/dovecot.list.index.log") {
+			stats++
+		}
+	}}
 	mb, err := open(h.Env)
 	if err != nil {
 		t.Fatal(err)
@@ -96,18 +102,20 @@ func CheckChangesRefreshTheList(t *testing.T, open func(env mailstore.Env) (mail
 		t.Fatal(err)
 	}
 	for _, step := range []struct {
-		name string
-		do   func() error
+		name    string
+		do      func() error
+		changes bool
 	}{
-		{"STORE", func() error { return mb.Store(1, mailstore.Seen, nil) }},
-		{"EXPUNGE", func() error { return mb.Expunge(2) }},
+		{"STORE", func() error { return mb.Store(1, mailstore.Seen, nil) }, true},
+		{"the same STORE again", func() error { return mb.Store(1, mailstore.Seen, nil) }, false},
+		{"EXPUNGE", func() error { return mb.Expunge(2) }, true},
 	} {
-		before := counted.stats
+		before := stats
 		if err := step.do(); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		if counted.stats == before {
-			t.Errorf("%s did not look at the list index", step.name)
+		if looked := stats != before; looked != step.changes {
+			t.Errorf("%s looked at the list index: %v, want %v", step.name, looked, step.changes)
 		}
 	}
 	if len(h.Log.Entries) != 0 {
@@ -115,21 +123,29 @@ func CheckChangesRefreshTheList(t *testing.T, open func(env mailstore.Env) (mail
 	}
 }
 
-// listStatFS counts the Stats of dovecot.list.index.log.
-type listStatFS struct {
+// StatFS is a process's view of FS that calls AfterStat (when not nil)
+// with the name of each Stat, after it: a count, or another process's step
+// at that moment. link(2) and utime(2) go through to FS.
+type StatFS struct {
 	vfs.FS
-	stats int
+	AfterStat func(name string)
 }
 
-func (f *listStatFS) Stat(name string) (fs.FileInfo, error) {
-	if strings.HasSuffix(name, "/dovecot.list.index.log") {
-		f.stats++
+func (f *StatFS) Stat(name string) (fs.FileInfo, error) {
+	fi, err := f.FS.Stat(name)
+	if f.AfterStat != nil {
+		f.AfterStat(name)
 	}
-	return f.FS.Stat(name)
+	return fi, err
 }
 
 // Link keeps link(2) (dotlocks, mailboxes.lock) working through the wrapper.
-func (f *listStatFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
+func (f *StatFS) Link(oldname, newname string) error { return vfs.Link(f.FS, oldname, newname) }
+
+// Chtimes keeps utime(2) (dotlock refreshes) working through the wrapper.
+func (f *StatFS) Chtimes(name string, atime, mtime time.Time) error {
+	return vfs.Chtimes(f.FS, name, atime, mtime)
+}
 
 // CheckCreateWritesTheHeader is the dbox engines' shared test of CREATE:
 // create makes folder Work through the mailbox list, and its index (at

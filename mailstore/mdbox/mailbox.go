@@ -296,10 +296,13 @@ func (mb *Mailbox) setExpunged(uids ...mailstore.UID) {
 // Store replaces uid's flags and keywords in the index (dbox keeps them
 // nowhere else).
 func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
-	if err := mb.view.End(dbox.Store(mb.index, uid, flags, keywords)); err != nil {
+	changed, err := dbox.Store(mb.index, uid, flags, keywords)
+	if err := mb.view.End(err); err != nil {
 		return fmt.Errorf("mdbox: store uid %d: %w", uid, err)
 	}
-	mb.updateStatus()
+	if changed {
+		mb.updateStatus()
+	}
 	return nil
 }
 

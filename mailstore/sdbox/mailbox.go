@@ -210,16 +210,19 @@ func (mb *Mailbox) read(uid uint32) (dbox.MailInfo, error) {
 // Store replaces uid's flags and keywords in the index (dbox keeps them
 // nowhere else).
 func (mb *Mailbox) Store(uid mailstore.UID, flags mailstore.Flags, keywords []string) error {
-	if err := mb.view.End(dbox.Store(mb.index, uid, flags, keywords)); err != nil {
+	changed, err := dbox.Store(mb.index, uid, flags, keywords)
+	if err := mb.view.End(err); err != nil {
 		return fmt.Errorf("sdbox: store uid %d: %w", uid, err)
 	}
-	mb.updateStatus()
+	if changed {
+		mb.updateStatus()
+	}
 	return nil
 }
 
 // Expunge commits the expunge to the index, then unlinks u.<uid>.
 func (mb *Mailbox) Expunge(uid mailstore.UID) error {
-	err := dbox.Change(mb.index, uid, func(m *index.Map, i int) error {
+	_, err := dbox.Change(mb.index, uid, func(m *index.Map, i int) error {
 		m.Recs = append(m.Recs[:i], m.Recs[i+1:]...)
 		return nil
 	})
