@@ -27,28 +27,20 @@ func (r *run) audit() error {
 	var users []string
 	r.rec.do(func(m *check.Model, _ int) { users = m.Users() })
 	for _, user := range users {
-		t, closeT := r.transcript("audit-" + user)
-		s, err := dialIMAP(in.IMAPAddr(), user, t)
-		var mails, archived []mailstore.Mail
-		var folders []string
-		if err == nil {
-			mails, err = s.selectAll()
-			if err == nil && r.sc.Workload.Folders > 0 {
-				folders, err = s.list() // a fresh process: its list index is synced with the disk first
-			}
-			if err == nil && r.sc.Workload.Moves {
-				var ie *imap.Error
-				if archived, err = s.selectMailbox(mailgen.Archive); errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
-					archived, err = nil, nil // nothing was ever moved
-				}
-			}
-			s.close()
+		got, err := r.auditUser(in, user, "audit-"+user)
+		var first error
+		if err != nil { // as a user would, log in again: Dovecot may have repaired what failed
+			first = err
+			got, err = r.auditUser(in, user, "audit-"+user+"-again")
 		}
-		closeT()
+		mails, archived, folders := got.mails, got.archived, got.folders
 		r.rec.do(func(m *check.Model, step int) {
 			if err != nil {
-				m.HarnessFailed(fmt.Sprintf("audit of %s failed: %v", user, err))
+				m.HarnessFailed(fmt.Sprintf("audit of %s failed twice: %v", user, err))
 				return
+			}
+			if first != nil {
+				m.Failed(user, "audit (the first reading)", first, step)
 			}
 			m.Audit(user, mails, step)
 			if r.sc.Workload.Moves {
@@ -62,6 +54,41 @@ func (r *run) audit() error {
 	in.Stop()
 	r.res.RPCByHost[v.Host] = v.RPCs()
 	return nil
+}
+
+// audited is what one audit session read of a user's mail.
+type audited struct {
+	mails, archived []mailstore.Mail
+	folders         []string
+}
+
+// auditUser logs user in on the auditor's Dovecot and reads INBOX, the
+// folder list and the Archive, as the workload used them; the session's
+// transcript is imap/<name>.log.
+func (r *run) auditUser(in *Instance, user, name string) (audited, error) {
+	var a audited
+	t, closeT := r.transcript(name)
+	defer closeT()
+	s, err := dialIMAP(in.IMAPAddr(), user, t)
+	if err != nil {
+		return a, err
+	}
+	defer s.close()
+	if a.mails, err = s.selectAll(); err != nil {
+		return a, err
+	}
+	if r.sc.Workload.Folders > 0 {
+		if a.folders, err = s.list(); err != nil { // a fresh process: its list index is synced with the disk first
+			return a, err
+		}
+	}
+	if r.sc.Workload.Moves {
+		var ie *imap.Error
+		if a.archived, err = s.selectMailbox(mailgen.Archive); errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
+			a.archived, err = nil, nil // nothing was ever moved
+		}
+	}
+	return a, err
 }
 
 // finish reads the logs into the model and fills in the result.

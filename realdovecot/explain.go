@@ -55,7 +55,8 @@ var reasons = []reason{
 		"whose session an index reset cut off, mdbox-random seed 13), or a folder back after an acknowledged " +
 		"DELETE (two sessions creating and deleting one folder at once)"},
 	{"lost uid", "an index record whose file another host removed"},
-	{"finding harness-error", "the real tier's audit failed (see the JSON op errors)"},
+	{"finding harness-error", "the real tier could not read the store after the run: its auditor's Dovecot " +
+		"failed twice to log in or open a mailbox the workload used (the text says which and why)"},
 	{"View is inconsistent", "a commit on a view an index reset made inconsistent: the engines end the " +
 		"session at the first inconsistent sync, before another commit"},
 	{"finding temp-fail", "an operation failed in one tier only"},

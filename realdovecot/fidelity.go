@@ -279,7 +279,11 @@ func simSignsOf(r *scenarios.Result) []string {
 func realSignsOf(r *Result) []string {
 	var out []string
 	for _, f := range r.Findings {
-		if f.Kind != check.EngineError {
+		switch f.Kind {
+		case check.EngineError:
+		case check.HarnessError: // say what failed: it is not about the store
+			out = append(out, "finding "+string(f.Kind)+": "+normalise(f.Detail))
+		default:
 			out = append(out, "finding "+string(f.Kind))
 		}
 	}

@@ -112,3 +112,19 @@ func TestPaceMatchesTheRealDelivery(t *testing.T) {
 		t.Errorf("markdown of an unpaced row:\n%s", b.String())
 	}
 }
+
+// A failed audit is not about the store: its sign says what failed.
+func TestHarnessErrorSignSaysWhatFailed(t *testing.T) {
+	r := &Result{Findings: []check.Finding{
+		{Kind: check.HarnessError, Detail: "audit of user01 failed twice: imap select INBOX: NO [SERVERBUG] Internal error occurred"},
+		{Kind: check.TempFail, User: "user01", Detail: "audit (the first reading) failed: x"},
+	}}
+	signs := realSignsOf(r)
+	want := "finding harness-error: audit of userN failed twice"
+	if len(signs) != 2 || !strings.HasPrefix(signs[0], want) || signs[1] != "finding temp-fail" {
+		t.Errorf("signs %q, want %q… and the temp-fail", signs, want)
+	}
+	if w := why(signs[0]); !strings.Contains(w, "auditor") {
+		t.Errorf("why(%q) = %q", signs[0], w)
+	}
+}
