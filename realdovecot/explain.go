@@ -168,7 +168,10 @@ var PaceNote = fmt.Sprintf("The simulated runs cost each RPC the round trip in \
 	"through FUSE is slower than the simulation's LAN of %.2f ms), so that commands overlap about as often in both tiers.",
 	lanRTTMs())
 
-func lanRTTMs() float64 { return float64(nfsclient.DefaultOptions().RTT) / float64(time.Millisecond) }
+func lanRTTMs() float64 { return millis(nfsclient.DefaultOptions().RTT) }
+
+// millis is d in milliseconds.
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // PaceMs is the round trip in milliseconds the simulated runs used.
 func (f *Fidelity) PaceMs() float64 {

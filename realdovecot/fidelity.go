@@ -136,7 +136,7 @@ func CompareFidelity(ctx context.Context, sc scenarios.Scenario, opts FidelityOp
 	if paced.RTT <= 0 {
 		paced.RTT = f.pace()
 	}
-	f.SimRTTMs = float64(paced.RTT) / float64(time.Millisecond)
+	f.SimRTTMs = millis(paced.RTT)
 	if opts.Progress != nil {
 		fmt.Fprintf(opts.Progress, "fidelity %s: simulated runs at %.2f ms per RPC\n", sc.Name, f.SimRTTMs)
 	}
